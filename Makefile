@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+export FLASK_APP := wsgi
+
+.PHONY: run test serve setup catalogs translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+## catalogs: compile translations/*.po into the .mo files Flask-Babel reads
+catalogs: $(VENV)/.runtime
+	$(BIN)/pybabel compile -d translations --statistics
+
+## translations: extract messages, update both catalogs, fill the English one (msgid is English)
+translations: $(VENV)/.runtime
+	$(BIN)/python tools/i18n.py update
+
+## setup: install, compile catalogs, migrate and load the content (idempotent)
+setup: catalogs
+	mkdir -p instance
+	FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} $(BIN)/flask db upgrade
+	FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} $(BIN)/flask seed
+
+## run: everything a fresh machine needs, then serve on http://$(HOST):$(PORT)
+run: setup
+	FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## test: the whole suite (SQLite; PostgreSQL/Redis tests run when reachable, see README)
+test: $(VENV)/.dev catalogs
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: load-test the app against a bare Flask app (see bench/README.md)
+bench: $(VENV)/.dev catalogs
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,87 @@
+"""The application factory."""
+import logging
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import DEV_SECRET_KEY, Config
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to set."""
+
+
+def create_app(config_class: type = Config) -> Flask:
+    """Build the app: settings (class, then FLASK_… variables), extensions, blueprints, CLI."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(config_class)
+    app.config.from_prefixed_env()
+    _finish_config(app)
+
+    from app import cli, errors, i18n, outbox, security
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    outbox.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.letter import bp as letter_bp
+    from app.petition import bp as petition_bp
+    from app.press import bp as press_bp
+    from app.registry import bp as registry_bp
+
+    for blueprint in (letter_bp, petition_bp, registry_bp, press_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derived defaults, and refusing to start in production with the development secret."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/campaign.db"
+    for key, sub in (("DOCUMENTS_DIR", "documents"), ("UPLOADS_DIR", "uploads")):
+        if not app.config[key]:
+            app.config[key] = os.path.join(app.instance_path, sub)
+    secret = app.config.get("SECRET_KEY")
+    allowed = app.config["DEVELOPMENT"] or app.config.get("TESTING")
+    if not allowed and (not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 16):
+        raise ConfigError(
+            "FLASK_SECRET_KEY is missing or is the development default. Set it to a long random "
+            "value, e.g. FLASK_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'); "
+            "for a local run only, set FLASK_DEVELOPMENT=1 (make run does)."
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL so readers never wait for the writer, a busy timeout, and foreign keys."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

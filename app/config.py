@@ -1,0 +1,74 @@
+"""Settings. Safe defaults here; every value can be overridden by a `FLASK_…` environment
+variable (Flask's `from_prefixed_env`, so `FLASK_MAIL_PORT=2525` gives the integer 2525)."""
+import os
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    """Defaults for a local run: SQLite in instance/, mail written to instance/mail/."""
+
+    SECRET_KEY = DEV_SECRET_KEY
+    # Set to 1 by `make run`: allows the development secret key. Never set it in production.
+    DEVELOPMENT = False
+
+    SQLALCHEMY_DATABASE_URI = None  # None: sqlite:///<instance>/campaign.db, set by create_app
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    SITE_NAME = "Gruppi rubati · Stolen groups"
+    # Absolute address of the site, used in mails and documents; "" means the request's host.
+    SITE_URL = ""
+    LANGUAGES = ("it", "en")
+    BABEL_DEFAULT_LOCALE = "it"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Rome"
+    BABEL_TRANSLATION_DIRECTORIES = "../translations"
+
+    # Mail: Flask-Mailman settings. No MAIL_SERVER: mails are written to instance/mail/.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "Gruppi rubati <noreply@localhost>"
+    MAIL_MAX_ATTEMPTS = 8  # outbox: give up on a mail after this many failed sends
+    # Send mails right after the request that queued them commits (off: only `flask mail send`).
+    MAIL_SEND_ON_COMMIT = True
+
+    # Flask-Limiter. Memory by default; Redis in production (redis://host:6379/0).
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_SIGN = "1 per minute;5 per 5 minutes"
+    RATELIMIT_REPORT = "2 per minute;10 per hour"
+    RATELIMIT_LOGIN = "5 per minute;20 per hour"
+
+    # Key for the keyed hash of client IPs (defaults to SECRET_KEY).
+    IP_HASH_KEY = None
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
+    PROXY_COUNT = 0
+
+    WTF_CSRF_TIME_LIMIT = None  # a form left open for hours must still submit
+    MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # five 5 MB screenshots plus the form
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # moderators' sessions expire after 8 hours
+
+    PRESS_CONTACT = ""  # shown on the press page when set
+    # Where generated documents (PDFs, ZIP) and uploads are kept; None: inside instance/.
+    DOCUMENTS_DIR = None
+    UPLOADS_DIR = None
+
+
+class TestConfig(Config):
+    """For the test suite: a throwaway database, no CSRF (tests that are about it turn it on)."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SITE_URL = "http://localhost"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URI", "sqlite://")
+    ARGON2_TEST_PARAMS = True  # cheap password hashing in tests

@@ -1,0 +1,69 @@
+"""Home, letter, about and privacy pages; the bare / redirect; /healthz."""
+from flask import abort, current_app, make_response, redirect, render_template, url_for
+from sqlalchemy import text
+
+from app.extensions import db
+from app.i18n import browser_lang, current_lang, localized_route
+from app.letter import bp
+from app.letter.service import current_letter
+from app.stats import figures
+
+
+@bp.route("/")
+def root():
+    """Send a bare / to the visitor's language (Italian when nothing matches)."""
+    response = redirect(url_for("letter.home", lang_code=browser_lang()))
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+@localized_route(bp, {"it": "/", "en": "/"})
+def home():
+    """The story in one screen: the figures, the letter's opening, what a visitor can do."""
+    return render_template("letter/home.html", letter=_letter(), stats=figures())
+
+
+@localized_route(bp, {"it": "/lettera", "en": "/letter"})
+def letter():
+    """The whole open letter with its first signatories."""
+    return render_template("letter/letter.html", letter=_letter(), stats=figures())
+
+
+@localized_route(bp, {"it": "/chi-siamo", "en": "/about"})
+def about():
+    """The facts of the hijackings, in our own words, with the source."""
+    return render_template("letter/about.html", stats=figures())
+
+
+@localized_route(bp, {"it": "/privacy", "en": "/privacy"})
+def privacy():
+    """What we keep, why, for how long, and how to have it erased."""
+    return render_template("letter/privacy.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database answers, 503 otherwise (for the load balancer)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not healthy"
+        current_app.logger.warning("health check failed: %s", exc)
+        db.session.rollback()
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.route("/robots.txt")
+def robots():
+    """Crawlers may read the public pages but not the back office or mailed links."""
+    body = "User-agent: *\nDisallow: /admin/\nDisallow: /it/firma/\nDisallow: /en/sign/\n"
+    response = make_response(body)
+    response.mimetype = "text/plain"
+    return response
+
+
+def _letter():
+    letter = current_letter(current_lang())
+    if letter is None:
+        abort(503, "The letter is not loaded yet: run `flask --app wsgi seed`.")
+    return letter

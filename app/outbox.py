@@ -1,0 +1,193 @@
+"""The mail outbox. A mail is queued in the same transaction as what caused it, sent right after
+the response (`MAIL_SEND_ON_COMMIT`) and otherwise by `flask mail send`, with back-off and a limit.
+
+Several senders may run at once: each claims mails with a lease (a conditional UPDATE, taken
+under `FOR UPDATE SKIP LOCKED` on PostgreSQL), so no mail is sent twice.
+"""
+import logging
+import re
+import time
+import uuid
+from datetime import timedelta
+from email.utils import formataddr, parseaddr
+
+import click
+from flask import Flask, current_app, g, has_request_context, render_template
+from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext
+from flask_mailman import EmailMultiAlternatives
+from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
+from sqlalchemy import or_, select, update
+
+from app.extensions import db, mail
+from app.models import MailStatus, OutboxMail
+from app.models.base import utcnow
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+_URL = re.compile(r"https?://\S+")
+
+
+def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context) -> OutboxMail:
+    """Queue the mail `templates/email/<template>.<lang>.txt` (first line: the subject) in the
+    current transaction. The HTML part is `<template>.<lang>.html` if present, else the text
+    laid out by `email/layout.html`. The caller commits."""
+    with force_locale(lang):
+        text = render_template(f"email/{template}.{lang}.txt", **context)
+        subject, _, body = text.partition("\n")
+        body = body.strip("\n") + "\n"
+        try:
+            html = render_template(f"email/{template}.{lang}.html", **context)
+        except TemplateNotFound:
+            html = render_template("email/layout.html", subject=subject, paragraphs=_paragraphs(body))
+    outgoing = OutboxMail(
+        to_addr=to, subject=subject.strip(), body_text=body, body_html=html,
+        lang=lang, template=template, ref=ref,
+    )
+    db.session.add(outgoing)
+    db.session.flush()
+    if has_request_context():
+        g.setdefault("outbox_new", []).append(outgoing.id)
+    return outgoing
+
+
+def _paragraphs(body: str) -> list[Markup]:
+    """Plain-text paragraphs as HTML, with their links made clickable."""
+    out = []
+    for para in re.split(r"\n\s*\n", body.strip()):
+        html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', str(escape(para)))
+        out.append(Markup(html.replace("\n", "<br>\n")))
+    return out
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: 1, 2, 4 … minutes, at most 6 hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def claim(limit: int = 100, ids: list[int] | None = None) -> list[int]:
+    """Take a lease on up to `limit` due mails and return their ids (committed)."""
+    me, now = uuid.uuid4().hex, utcnow()
+    free = or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now)
+    due = (OutboxMail.status == MailStatus.pending, OutboxMail.next_attempt_at <= now, free)
+    query = select(OutboxMail.id).where(*due).order_by(OutboxMail.id).limit(limit)
+    if ids is not None:
+        query = query.where(OutboxMail.id.in_(ids))
+    candidates = db.session.scalars(query.with_for_update(skip_locked=True)).all()
+    claimed = []
+    for mail_id in candidates:
+        taken = db.session.execute(
+            update(OutboxMail).where(OutboxMail.id == mail_id, *due)
+            .values(claimed_by=me, claimed_until=now + LEASE)
+        )
+        if taken.rowcount:
+            claimed.append(mail_id)
+    db.session.commit()
+    return claimed
+
+
+def sender_for(lang: str) -> str:
+    """MAIL_DEFAULT_SENDER, with the site's name in `lang` when it names no one."""
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    name, addr = parseaddr(configured)
+    if name:
+        return configured
+    with force_locale(lang):
+        return formataddr((gettext("Dear Humanity"), addr))
+
+
+def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
+    """Send due mails (only `ids` if given). Returns (sent, failed this round)."""
+    claimed = claim(limit, ids)
+    if not claimed:
+        return 0, 0
+    sent = failed = 0
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    with mail.get_connection() as connection:
+        for mail_id in claimed:
+            outgoing = db.session.get(OutboxMail, mail_id)
+            if outgoing is None:  # erased meanwhile (a withdrawn signature)
+                continue
+            try:
+                message = EmailMultiAlternatives(
+                    outgoing.subject, outgoing.body_text, sender_for(outgoing.lang),
+                    [outgoing.to_addr], connection=connection,
+                )
+                message.attach_alternative(outgoing.body_html, "text/html")
+                message.send()
+            except Exception as exc:  # any SMTP or network failure: retry later
+                failed += 1
+                outgoing.attempts += 1
+                outgoing.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                if outgoing.attempts >= max_attempts:
+                    outgoing.status = MailStatus.failed
+                    log.error("mail %s given up after %s attempts: %s", mail_id, outgoing.attempts, exc)
+                else:
+                    outgoing.next_attempt_at = utcnow() + backoff(outgoing.attempts)
+                    log.warning("mail %s not sent (attempt %s): %s", mail_id, outgoing.attempts, exc)
+                connection.close()  # reconnect for the next one
+            else:
+                sent += 1
+                if current_app.config.get("MAIL_BACKEND") == "file":
+                    for link in _URL.findall(outgoing.body_text):
+                        log.warning("mail %s written to %s; link: %s", mail_id,
+                                    current_app.config["MAIL_FILE_PATH"], link)
+                outgoing.status = MailStatus.sent
+                outgoing.sent_at = utcnow()
+                outgoing.body_text = outgoing.body_html = ""  # links are not kept once delivered
+            outgoing.claimed_by = outgoing.claimed_until = None
+            db.session.commit()
+    return sent, failed
+
+
+def _deliver_after_response(app: Flask, ids: list[int]) -> None:
+    """Send the mails a request queued, once its response has gone out."""
+    with app.app_context():
+        try:
+            deliver(ids)
+        except Exception:  # the outbox keeps them; `flask mail send` retries
+            log.exception("delivery after response failed")
+            db.session.rollback()
+
+
+def init_app(app: Flask) -> None:
+    """Mail settings, the after-response delivery and the `flask mail send` command."""
+    if not app.config.get("MAIL_SERVER"):
+        app.config.setdefault("MAIL_BACKEND", "file")
+        app.config.setdefault("MAIL_FILE_PATH", f"{app.instance_path}/mail")
+    mail.init_app(app)
+
+    @app.after_request
+    def deliver_queued(response):
+        ids = g.pop("outbox_new", None)
+        if ids and app.config["MAIL_SEND_ON_COMMIT"]:
+            real_app = current_app._get_current_object()
+            response.call_on_close(lambda: _deliver_after_response(real_app, ids))
+        return response
+
+    app.cli.add_command(mail_cli)
+
+
+@click.group("mail")
+def mail_cli():
+    """The mail outbox."""
+
+
+@mail_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending every --interval seconds.")
+@click.option("--interval", default=10.0, show_default=True)
+@with_appcontext
+def send_command(loop: bool, interval: float):
+    """Send every mail that is due (run from cron, or as a loop with --loop)."""
+    while True:
+        total_sent = total_failed = 0
+        while True:
+            sent, failed = deliver()
+            total_sent, total_failed = total_sent + sent, total_failed + failed
+            if sent + failed == 0:
+                break
+        click.echo(f"sent {total_sent}, failed {total_failed}")
+        if not loop:
+            return
+        time.sleep(interval)

@@ -1,0 +1,217 @@
+"""Fixtures shared by the whole suite.
+
+The database is SQLite in a temporary file by default; TEST_DATABASE_URI runs the whole suite on
+PostgreSQL instead (CI does both). Tests marked `postgres` or `redis` need those servers: they skip
+with a reason when unreachable, and fail instead when TEST_REQUIRE_SERVICES=1 (CI sets it).
+"""
+import os
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db, limiter
+
+POSTGRES_URI = os.environ.get("TEST_POSTGRES_URI", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URI = os.environ.get("TEST_REDIS_URI", "redis://127.0.0.1:6379/15")
+REQUIRE_SERVICES = os.environ.get("TEST_REQUIRE_SERVICES") == "1"
+
+
+def normalise_pg(uri: str) -> str:
+    """Use the psycopg 3 driver for postgresql:// addresses."""
+    if uri.startswith("postgresql://"):
+        return "postgresql+psycopg://" + uri[len("postgresql://"):]
+    return uri
+
+
+def _reachable_postgres() -> str | None:
+    try:
+        engine = create_engine(normalise_pg(POSTGRES_URI), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"PostgreSQL unreachable at {POSTGRES_URI}: {exc.__class__.__name__}"
+
+
+def _reachable_redis() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URI, socket_connect_timeout=2).ping()
+        return None
+    except Exception as exc:
+        return f"Redis unreachable at {REDIS_URI}: {exc.__class__.__name__}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip (or, when services are required, fail) tests whose server is unreachable."""
+    checks = {"postgres": _reachable_postgres, "redis": _reachable_redis}
+    reasons = {}
+    for item in items:
+        for name, check in checks.items():
+            if name in item.keywords:
+                if name not in reasons:
+                    reasons[name] = check()
+                if reasons[name]:
+                    if REQUIRE_SERVICES:
+                        item.add_marker(pytest.mark.xfail(reason="required service", run=False, strict=True))
+                        item.add_marker(pytest.mark.usefixtures("_fail_required_service"))
+                    else:
+                        item.add_marker(pytest.mark.skip(reason=reasons[name]))
+
+
+@pytest.fixture
+def _fail_required_service():
+    pytest.fail("TEST_REQUIRE_SERVICES=1 but a required server is unreachable")
+
+
+def make_test_config(database_uri: str, **overrides) -> type:
+    """A TestConfig subclass on `database_uri` with `overrides` applied."""
+    attrs = {"SQLALCHEMY_DATABASE_URI": database_uri, **overrides}
+    return type("Config", (TestConfig,), attrs)
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """The suite's database: TEST_DATABASE_URI, else a SQLite file (threads can share it)."""
+    uri = os.environ.get("TEST_DATABASE_URI")
+    if uri:
+        return normalise_pg(uri)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_uri, tmp_path_factory):
+    """Create the schema once per session (from the models; test_migrations checks they match)."""
+    app = create_app(make_test_config(database_uri, INSTANCE_TMP=str(tmp_path_factory.mktemp("inst"))))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def config_overrides():
+    """Override settings for one test module: redefine this fixture in it."""
+    return {}
+
+
+@pytest.fixture
+def app(_schema, database_uri, tmp_path, config_overrides):
+    """A fresh app on the shared schema; every table is emptied after the test."""
+    overrides = {
+        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "UPLOADS_DIR": str(tmp_path / "uploads"),
+        "MAIL_FILE_PATH": str(tmp_path / "mail"),
+        **config_overrides,
+    }
+    app = create_app(make_test_config(database_uri, **overrides))
+    from app import stats
+    from app.letter import service as letter_service
+
+    stats.clear_cache()
+    letter_service._cache.clear()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    limiter.reset()
+    stats.clear_cache()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(app):
+    """The letter and the 2014 groups loaded, as `make run` does."""
+    from app.letter.service import load_letters
+    from app.registry.service import seed_groups
+
+    load_letters()
+    seed_groups()
+    return app
+
+
+class SMTPSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=0)
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def start(self):
+        self.controller.start()
+        self.port = self.controller.server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self):
+        self.controller.stop()
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str):
+        """Messages received for `address`."""
+        with self.lock:
+            return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """One loopback SMTP server for the session."""
+    sink = SMTPSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server, app):
+    """The SMTP server, emptied, with the app sending to it."""
+    smtp_server.clear()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_BACKEND="smtp")
+    from app.extensions import mail
+
+    mail.init_app(app)
+    return smtp_server
+
+
+def text_part(message) -> str:
+    """The plain-text body of a received mail."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_part(message) -> str:
+    """The HTML body of a received mail."""
+    return message.get_body(preferencelist=("html",)).get_content()
