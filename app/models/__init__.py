@@ -4,3 +4,21 @@ from app.models.outbox import MailStatus, OutboxMail
 from app.models.registry import Crew, Group, GroupStatus
 
 __all__ = ["Crew", "Group", "GroupStatus", "LetterVersion", "MailStatus", "OutboxMail"]
+
+# == admin ==
+from app.models.admin import AuditLog, Moderator  # noqa: E402
+
+__all__ += ["AuditLog", "Moderator"]
+
+# == registry: reports and timeline ==
+from app.models.registry import (  # noqa: E402
+    GroupEvent, GroupEventKind, RejectReason, Report, ReportEvidence, ReporterRole, ReportStatus, Screenshot,
+)
+
+__all__ += ["GroupEvent", "GroupEventKind", "RejectReason", "Report", "ReportEvidence", "ReporterRole",
+            "ReportStatus", "Screenshot"]
+
+# == petition ==
+from app.models.petition import Signature, SignatureStatus, SignatureToken, TokenPurpose  # noqa: E402
+
+__all__ += ["Signature", "SignatureStatus", "SignatureToken", "TokenPurpose"]

@@ -1,0 +1,76 @@
+"""Signatures of the open letter and the tokens of the links we mail about them."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.registry import enum_column
+
+
+class SignatureStatus(enum.Enum):
+    """Pending until the signer confirms by mail."""
+
+    pending = "pending"
+    confirmed = "confirmed"
+
+
+class TokenPurpose(enum.Enum):
+    """What a mailed link does."""
+
+    confirm = "confirm"
+    withdraw = "withdraw"
+
+
+class Signature(db.Model):
+    """One person's signature. Withdrawing it deletes the row (and its tokens and mails)."""
+
+    __tablename__ = "signature"
+    __table_args__ = (
+        Index("ix_signature_counted", "status", "suspect"),
+        Index("ix_signature_public_list", "public", "confirmed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(320))  # as typed (normalised), where mails go
+    # One signature per person: the address in canonical form (see service.canonical_email).
+    email_canonical: Mapped[str] = mapped_column(String(320), unique=True)
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(2), default="IT")  # ISO 3166-1 alpha-2
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id", ondelete="SET NULL"))
+    group_name: Mapped[str] = mapped_column(String(300), default="")  # as typed, when not in the registry
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    public: Mapped[bool] = mapped_column(default=False)  # consent to show name and city
+    lang: Mapped[str] = mapped_column(String(2))
+    status: Mapped[SignatureStatus] = mapped_column(
+        enum_column(SignatureStatus), default=SignatureStatus.pending)
+    # Over the rate limit: stored but neither counted nor listed.
+    suspect: Mapped[bool] = mapped_column(default=False)
+    mails_sent: Mapped[int] = mapped_column(default=0)  # never more than MAX_MAILS
+    ip_hash: Mapped[str | None] = mapped_column(String(64))  # dropped after 30 days
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # a pending one is purged then
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    group = relationship("Group", lazy="raise")
+    tokens = relationship("SignatureToken", back_populates="signature", lazy="raise",
+                          cascade="all, delete-orphan", passive_deletes=True)
+
+
+class SignatureToken(db.Model):
+    """A mailed link (confirm or withdraw): only the SHA-256 of its token is stored."""
+
+    __tablename__ = "signature_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    signature_id: Mapped[int] = mapped_column(ForeignKey("signature.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: never (withdraw)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    signature = relationship("Signature", back_populates="tokens", lazy="raise")
