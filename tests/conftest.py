@@ -6,6 +6,7 @@ with a reason when unreachable, and fail instead when TEST_REQUIRE_SERVICES=1 (C
 """
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -103,29 +104,63 @@ def config_overrides():
     return {}
 
 
-@pytest.fixture
-def app(_schema, database_uri, tmp_path, config_overrides):
-    """A fresh app on the shared schema; every table is emptied after the test."""
-    overrides = {
+@contextmanager
+def _app_on(database_uri: str, tmp_path, overrides: dict):
+    """An app on `database_uri` inside its app context; every table is emptied afterwards."""
+    settings = {
         "DOCUMENTS_DIR": str(tmp_path / "documents"),
         "UPLOADS_DIR": str(tmp_path / "uploads"),
         "MAIL_FILE_PATH": str(tmp_path / "mail"),
-        **config_overrides,
+        **overrides,
     }
-    app = create_app(make_test_config(database_uri, **overrides))
+    app = create_app(make_test_config(database_uri, **settings))
     from app import stats
     from app.letter import service as letter_service
 
     stats.clear_cache()
     letter_service._cache.clear()
     with app.app_context():
-        yield app
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
     limiter.reset()
     stats.clear_cache()
+
+
+@pytest.fixture
+def app(_schema, database_uri, tmp_path, config_overrides):
+    """A fresh app on the shared schema; every table is emptied after the test."""
+    with _app_on(database_uri, tmp_path, config_overrides) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def _pg_schema(database_uri):
+    """The schema on PostgreSQL for `postgres` tests (the suite's own when it runs on PostgreSQL)."""
+    uri = normalise_pg(POSTGRES_URI)
+    if uri == database_uri:
+        yield uri  # the suite's session schema is already there
+        return
+    app = create_app(make_test_config(uri))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield uri
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_app(request, _pg_schema, tmp_path, config_overrides):
+    """An app on PostgreSQL (tests marked `postgres`), emptied after the test."""
+    request.getfixturevalue("_schema")  # the session schema exists even when they coincide
+    with _app_on(_pg_schema, tmp_path, config_overrides) as app:
+        yield app
 
 
 @pytest.fixture
@@ -215,3 +250,54 @@ def text_part(message) -> str:
 def html_part(message) -> str:
     """The HTML body of a received mail."""
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served over HTTP on a free loopback port, in a thread; yields its base
+    URL. Data created in the test (through `app`'s context, committed) is what it serves."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session, driven by Playwright."""
+    if not os.path.exists(CHROMIUM):
+        message = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page (own cookies) whose relative URLs go to the live server."""
+    context = browser.new_context(base_url=live_server, locale="it-IT")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
