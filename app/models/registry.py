@@ -1,9 +1,16 @@
-"""The public registry of hijacked groups."""
+"""The public registry of hijacked groups, and the reports that feed it.
+
+Life of a report: `pending_email` (sent, the reporter has not clicked the mailed link yet) →
+`queued` (confirmed, in the moderators' queue, oldest first) → `published` (it created or updated
+a Group), `rejected` (with a reason) or `merged` (folded into an existing Group as additional
+information). Nothing of a report is public until a moderator publishes it; the reporter's name,
+email and IP hash never are. The state changes live in app/registry/service.py.
+"""
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
@@ -29,10 +36,11 @@ class Crew(enum.Enum):
     unknown = "unknown"
 
 
-def enum_column(enum_cls):
-    """An enum stored as its value in a VARCHAR with a CHECK constraint (portable, readable)."""
-    return Enum(enum_cls, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e], name=enum_cls.__name__.lower())
+def enum_column(enum_cls, name: str | None = None, length: int = 20):
+    """An enum stored as its value in a VARCHAR with a CHECK constraint (portable, readable).
+    Pass `name` when one table has two columns of the same enum (constraint names are unique)."""
+    return Enum(enum_cls, native_enum=False, create_constraint=True, length=length,
+                values_callable=lambda e: [m.value for m in e], name=name or enum_cls.__name__.lower())
 
 
 class Group(db.Model):
@@ -59,3 +67,154 @@ class Group(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    reports: Mapped[list["Report"]] = relationship(
+        back_populates="group", order_by="Report.id", foreign_keys="Report.group_id")
+    events: Mapped[list["GroupEvent"]] = relationship(
+        back_populates="group", order_by="GroupEvent.id", cascade="all, delete-orphan")
+
+    def account(self, lang: str) -> tuple[str, str | None]:
+        """(public account, its language) in `lang`, else in the other language, else ("", None)."""
+        own = self.account_it if lang == "it" else self.account_en
+        if own.strip():
+            return own, lang
+        other_lang = "en" if lang == "it" else "it"
+        other = self.account_en if lang == "it" else self.account_it
+        return (other, other_lang) if other.strip() else ("", None)
+
+
+class ReportStatus(enum.Enum):
+    """Where a report is in moderation."""
+
+    pending_email = "pending_email"  # waiting for the reporter to confirm their address
+    queued = "queued"  # confirmed: in the moderation queue
+    published = "published"  # a moderator published it (created or updated its Group)
+    rejected = "rejected"  # a moderator rejected it (reject_reason, moderator_note)
+    merged = "merged"  # a moderator folded it into an existing Group
+
+
+class ReporterRole(enum.Enum):
+    """What the reporter was in the group."""
+
+    admin = "admin"
+    moderator = "moderator"
+    member = "member"
+
+
+class RejectReason(enum.Enum):
+    """Why a moderator rejected a report (the list the back office offers, plus a free note)."""
+
+    not_hijacked = "not_hijacked"  # not a hijacking (e.g. an ordinary admin dispute)
+    insufficient_evidence = "insufficient_evidence"
+    not_verifiable = "not_verifiable"  # the group or page cannot be found or checked
+    duplicate = "duplicate"  # already reported; nothing new
+    abusive = "abusive"  # spam, trolling, offensive content
+    other = "other"  # see the note
+
+
+class GroupEventKind(enum.Enum):
+    """What happened to a group, as its public timeline shows it."""
+
+    published = "published"  # added to the registry
+    status_changed = "status_changed"  # old_status → new_status
+    updated = "updated"  # a report added information to the entry
+
+
+class Report(db.Model):
+    """A report of a hijacked group, as the reporter sent it. Moderators edit the public text
+    on the Group when publishing, never here: this row keeps what the reporter wrote."""
+
+    __tablename__ = "report"
+    __table_args__ = (Index("ix_report_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus), default=ReportStatus.pending_email)
+    # The Group it targets: the existing entry when it was recognised as a duplicate at
+    # submission (is_addition=True), or the entry a moderator published or merged it into.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group.id", ondelete="SET NULL"), index=True)
+    is_addition: Mapped[bool] = mapped_column(default=False)
+
+    # What the form asked, as typed (URL normalized).
+    name: Mapped[str] = mapped_column(String(300))
+    name_folded: Mapped[str] = mapped_column(String(300), index=True)
+    facebook_url: Mapped[str | None] = mapped_column(String(300), index=True)
+    group_status: Mapped[GroupStatus] = mapped_column(enum_column(GroupStatus))
+    crew: Mapped[Crew] = mapped_column(enum_column(Crew))
+    hijacked_on: Mapped[str | None] = mapped_column(String(10))  # "YYYY-MM" or "YYYY-MM-DD"
+    members_at_hijack: Mapped[int | None]
+    members_after: Mapped[int | None]
+    account: Mapped[str] = mapped_column(Text, default="")  # plain text, ≤ 4000 characters
+    lang: Mapped[str] = mapped_column(String(2))  # the language the reporter wrote in
+
+    # Never public.
+    reporter_name: Mapped[str] = mapped_column(String(200))
+    reporter_email: Mapped[str] = mapped_column(String(320))
+    reporter_role: Mapped[ReporterRole] = mapped_column(enum_column(ReporterRole))
+    consent: Mapped[bool] = mapped_column(default=False)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the mailed confirmation token; cleared once confirmed.
+    token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[RejectReason | None] = mapped_column(enum_column(RejectReason, length=30))
+    moderator_note: Mapped[str] = mapped_column(Text, default="")  # internal, never public
+
+    group: Mapped[Group | None] = relationship(back_populates="reports", foreign_keys=[group_id])
+    evidence: Mapped[list["ReportEvidence"]] = relationship(
+        back_populates="report", order_by="ReportEvidence.position", cascade="all, delete-orphan")
+    screenshots: Mapped[list["Screenshot"]] = relationship(
+        back_populates="report", order_by="Screenshot.position", cascade="all, delete-orphan")
+
+
+class ReportEvidence(db.Model):
+    """A link the reporter gave as evidence (http/https only); public once `published`."""
+
+    __tablename__ = "report_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str] = mapped_column(String(2000))
+    published: Mapped[bool] = mapped_column(default=False)
+
+    report: Mapped[Report] = relationship(back_populates="evidence")
+
+
+class Screenshot(db.Model):
+    """A screenshot, re-encoded on upload (only pixels survive), stored under UPLOADS_DIR (never
+    in static/). Served publicly only when `published`; moderators see all through /admin/."""
+
+    __tablename__ = "screenshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # Relative to app.config["UPLOADS_DIR"], e.g. "screenshots/3f…9a.png" (random name).
+    path: Mapped[str] = mapped_column(String(200), unique=True)
+    mimetype: Mapped[str] = mapped_column(String(20))  # "image/png" or "image/jpeg"
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    published: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="screenshots")
+
+
+class GroupEvent(db.Model):
+    """One entry of a group's public timeline. `note` is PUBLIC text (shown on the group page)."""
+
+    __tablename__ = "group_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[GroupEventKind] = mapped_column(enum_column(GroupEventKind))
+    old_status: Mapped[GroupStatus | None] = mapped_column(enum_column(GroupStatus, name="old_status"))
+    new_status: Mapped[GroupStatus | None] = mapped_column(enum_column(GroupStatus, name="new_status"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="events")
