@@ -1,0 +1,123 @@
+"""Back-office forms. All POST, all with CSRF (Flask-WTF)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (EmailField, IntegerField, PasswordField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from app.forms import PublicForm
+from app.models.registry import Crew, GroupStatus, RejectReason
+
+
+class LoginForm(PublicForm):
+    """Email and password. Reachable by anyone, so it has the public form's honeypot too."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
+                                                Length(max=320)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                         Length(max=1000)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token: logout, publishing."""
+
+
+def status_choices():
+    """The statuses of a group, translated."""
+    return [(s.value, label) for s, label in STATUS_LABELS.items()]
+
+
+def crew_choices():
+    """The crews, translated."""
+    return [(c.value, label) for c, label in CREW_LABELS.items()]
+
+
+STATUS_LABELS = {
+    GroupStatus.hijacked: _l("Hijacked"),
+    GroupStatus.recreated: _l("Recreated"),
+    GroupStatus.closed: _l("Closed by Facebook"),
+    GroupStatus.recovered: _l("Recovered"),
+}
+
+CREW_LABELS = {
+    Crew.shitstorm: "Shitstorm",
+    Crew.nameless: "Nameless",
+    Crew.shitstorm_nameless: "Shitstorm / Nameless",
+    Crew.shitarmy: "ShitArmy",
+    Crew.other: _l("Other"),
+    Crew.unknown: _l("Unknown"),
+}
+
+REJECT_LABELS = {
+    RejectReason.abusive: _l("Spam or abuse"),
+    RejectReason.not_hijacked: _l("Not a hijacking"),
+    RejectReason.duplicate: _l("Duplicate"),
+    RejectReason.insufficient_evidence: _l("Insufficient evidence"),
+    RejectReason.not_verifiable: _l("Cannot be verified"),
+    RejectReason.other: _l("Other"),
+}
+
+DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+
+
+class PublishForm(FlaskForm):
+    """The public entry as the moderator edits it before publishing (both languages)."""
+
+    name = StringField(_l("Group name"), validators=[DataRequired(_l("Enter the group's name.")),
+                                                     Length(max=300)])
+    facebook_url = StringField(_l("Facebook address"), validators=[Optional(), Length(max=300)])
+    status = SelectField(_l("Status"), choices=status_choices, validate_choice=True)
+    crew = SelectField(_l("Hijacked by"), choices=crew_choices, validate_choice=True)
+    hijacked_on = StringField(
+        _l("When it happened"), validators=[
+            Optional(), Regexp(DATE_PATTERN, message=_l("Write a month (2014-07) or a day (2014-07-18)."))])
+    members_at_hijack = IntegerField(_l("Members at the time"), validators=[
+        Optional(), NumberRange(min=0, message=_l("Enter a number of 0 or more."))])
+    members_after = IntegerField(_l("Members afterwards"), validators=[
+        Optional(), NumberRange(min=0, message=_l("Enter a number of 0 or more."))])
+    account_it = TextAreaField(_l("Public account in Italian"), validators=[Length(max=8000)])
+    account_en = TextAreaField(_l("Public account in English"), validators=[Length(max=8000)])
+    note = TextAreaField(_l("Public note for the timeline (optional)"), validators=[Length(max=2000)])
+
+
+class RejectForm(FlaskForm):
+    """Why the report is rejected (sent to the reporter), and an internal note."""
+
+    reason = SelectField(_l("Reason"), choices=lambda: [(r.value, l) for r, l in REJECT_LABELS.items()],
+                         validate_choice=True)
+    message = TextAreaField(_l("Message to the reporter (optional)"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("Internal note (optional)"), validators=[Length(max=2000)])
+
+
+class MergeForm(FlaskForm):
+    """The published entry a report adds information to."""
+
+    group_id = IntegerField(_l("Number of the existing entry"), validators=[
+        DataRequired(_l("Enter the number of an existing entry."))])
+    note = TextAreaField(_l("Public note for the timeline (optional)"), validators=[Length(max=2000)])
+
+
+class StatusForm(FlaskForm):
+    """A new status for a published group, with a public note for its timeline."""
+
+    status = SelectField(_l("New status"), choices=status_choices, validate_choice=True)
+    note = TextAreaField(_l("Public note for the timeline (optional)"), validators=[Length(max=2000)])
+
+
+class AccountForm(FlaskForm):
+    """The group's public account in both languages."""
+
+    account_it = TextAreaField(_l("Public account in Italian"), validators=[Length(max=8000)])
+    account_en = TextAreaField(_l("Public account in English"), validators=[Length(max=8000)])
+
+
+class SearchForm(FlaskForm):
+    """Searching the groups by name (GET, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name"), validators=[Optional(), Length(max=300)])
+

@@ -1,0 +1,268 @@
+"""Back-office views of moderation: the queue, a report and its decisions, screenshots, the
+groups (status and public account) and the audit log. Login is enforced for all of them by
+`routes.require_moderator`. Every action is a POST with a CSRF token and writes an audit entry."""
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.admin import bp, service
+from app.admin.forms import (CREW_LABELS, REJECT_LABELS, STATUS_LABELS, AccountForm, MergeForm,
+                             PublishForm, RejectForm, SearchForm, StatusForm)
+from app.extensions import db
+from app.models import AuditLog, Group, Report, ReportStatus, Screenshot
+from app.models.registry import ReporterRole
+from app.registry import service as registry
+from app.text import fold
+
+PER_PAGE = 50
+
+
+def _labels() -> dict:
+    """The translated names of statuses, crews, reasons and roles, for the templates."""
+    return {
+        "status_labels": STATUS_LABELS, "crew_labels": CREW_LABELS, "reject_labels": REJECT_LABELS,
+        "report_status_labels": {
+            ReportStatus.pending_email: _("Waiting for the reporter's confirmation"),
+            ReportStatus.queued: _("In the queue"),
+            ReportStatus.published: _("Published"),
+            ReportStatus.rejected: _("Rejected"),
+            ReportStatus.merged: _("Merged"),
+        },
+        "role_labels": {ReporterRole.admin: _("admin"), ReporterRole.moderator: _("moderator"),
+                        ReporterRole.member: _("member")},
+        "language_names": {"it": _("Italian"), "en": _("English")},
+    }
+
+
+def _report_or_404(report_id: int, lock: bool = False) -> Report:
+    """The report, locked for this transaction when about to change (two moderators, one report)."""
+    report = db.session.get(Report, report_id, with_for_update=lock)
+    if report is None:
+        abort(404)
+    return report
+
+
+def _group_or_404(group_id: int, lock: bool = False) -> Group:
+    """The group, locked for this transaction when about to change."""
+    group = db.session.get(Group, group_id, with_for_update=lock)
+    if group is None:
+        abort(404)
+    return group
+
+
+@bp.route("/")
+def queue():
+    """The queue: confirmed reports waiting for a decision, oldest first."""
+    reports = db.session.scalars(registry.moderation_queue()).all()
+    return render_template("admin/queue.html", reports=reports)
+
+
+def _publish_form_for(report: Report) -> PublishForm:
+    """The publish form filled with what the entry would show: the existing entry's facts for
+    an addition, else what the reporter typed (their text in their language)."""
+    group = report.group if report.is_addition else None
+    if group is not None:
+        data = {"name": group.name, "facebook_url": group.facebook_url or "",
+                "status": group.status.value, "crew": group.crew.value,
+                "hijacked_on": group.hijacked_on or "", "members_at_hijack": group.members_at_hijack,
+                "members_after": group.members_after, "account_it": group.account_it,
+                "account_en": group.account_en}
+    else:
+        data = {"name": report.name, "facebook_url": report.facebook_url or "",
+                "status": report.group_status.value, "crew": report.crew.value,
+                "hijacked_on": report.hijacked_on or "", "members_at_hijack": report.members_at_hijack,
+                "members_after": report.members_after,
+                "account_it": report.account if report.lang == "it" else "",
+                "account_en": report.account if report.lang == "en" else ""}
+    return PublishForm(formdata=None, data=data)
+
+
+def _render_report(report: Report, status: int = 200, **forms):
+    """The report page with its three decision forms (those given keep what was typed)."""
+    publish_form = forms.get("publish_form") or _publish_form_for(report)
+    reject_form = forms.get("reject_form") or RejectForm(formdata=None)
+    merge_form = forms.get("merge_form") or MergeForm(
+        formdata=None, data={"group_id": report.group_id} if report.group_id else None)
+    chosen_evidence = {int(i) for i in request.form.getlist("evidence") if i.isdigit()}
+    chosen_screenshots = {int(i) for i in request.form.getlist("screenshots") if i.isdigit()}
+    return render_template(
+        "admin/report.html", report=report, publish_form=publish_form, reject_form=reject_form,
+        merge_form=merge_form, chosen_evidence=chosen_evidence,
+        chosen_screenshots=chosen_screenshots, **_labels()), status
+
+
+@bp.route("/reports/<int:report_id>")
+def report(report_id: int):
+    """Everything about one report (the reporter's email too), with the decisions to take."""
+    return _render_report(_report_or_404(report_id))
+
+
+def _already_decided(report: Report):
+    """Back to the report, saying someone else decided it meanwhile."""
+    db.session.rollback()
+    flash(_("This report is no longer in the queue: someone has already decided on it."), "error")
+    return redirect(url_for("admin.report", report_id=report.id))
+
+
+@bp.route("/reports/<int:report_id>/publish", methods=["POST"])
+def publish(report_id: int):
+    """Publish a report with the moderator's edits; the reporter gets a mail."""
+    report = _report_or_404(report_id, lock=True)
+    form = PublishForm()
+    if report.status != ReportStatus.queued:
+        return _already_decided(report)
+    if not form.validate():
+        db.session.rollback()
+        return _render_report(report, 422, publish_form=form)
+    edits = {name: form[name].data for name in registry.EDITABLE}
+    edits["hijacked_on"] = edits["hijacked_on"] or None
+    edits["evidence_ids"] = [int(i) for i in request.form.getlist("evidence") if i.isdigit()]
+    edits["screenshot_ids"] = [int(i) for i in request.form.getlist("screenshots") if i.isdigit()]
+    edits["note"] = form.note.data.strip()
+    try:
+        group = service.publish(report, edits)
+    except registry.DuplicateGroupError as exc:
+        db.session.rollback()
+        form.facebook_url.errors = [_("Entry no. %(id)s (%(name)s) already has this address: merge "
+                                      "the report into it instead.", id=exc.group.id, name=exc.group.name)]
+        return _render_report(_report_or_404(report_id), 422, publish_form=form)
+    except registry.NotFacebook:
+        db.session.rollback()
+        form.facebook_url.errors = [_("This is not the address of a Facebook group or page.")]
+        return _render_report(_report_or_404(report_id), 422, publish_form=form)
+    except registry.ModerationError:
+        return _already_decided(report)
+    db.session.commit()
+    flash(_("Published: %(name)s. The reporter has been told.", name=group.name), "success")
+    return redirect(url_for("admin.queue"))
+
+
+@bp.route("/reports/<int:report_id>/reject", methods=["POST"])
+def reject(report_id: int):
+    """Reject a report with a reason; the reporter gets the reason by mail in their language."""
+    report = _report_or_404(report_id, lock=True)
+    form = RejectForm()
+    if report.status not in (ReportStatus.queued, ReportStatus.pending_email):
+        return _already_decided(report)
+    if not form.validate():
+        db.session.rollback()
+        return _render_report(report, 422, reject_form=form)
+    try:
+        service.reject(report, form.reason.data, form.note.data.strip(), form.message.data or "")
+    except registry.ModerationError:
+        return _already_decided(report)
+    db.session.commit()
+    flash(_("Rejected: %(name)s. The reporter has been told.", name=report.name), "success")
+    return redirect(url_for("admin.queue"))
+
+
+@bp.route("/reports/<int:report_id>/merge", methods=["POST"])
+def merge(report_id: int):
+    """Fold a report into an existing entry as additional information."""
+    report = _report_or_404(report_id, lock=True)
+    form = MergeForm()
+    if report.status != ReportStatus.queued:
+        return _already_decided(report)
+    group = None
+    if form.validate():
+        group = db.session.get(Group, form.group_id.data, with_for_update=True)
+        if group is None:
+            form.group_id.errors = [_("There is no entry with this number.")]
+    if group is None:
+        db.session.rollback()
+        return _render_report(report, 422, merge_form=form)
+    try:
+        service.merge(report, group, form.note.data.strip())
+    except registry.ModerationError:
+        return _already_decided(report)
+    db.session.commit()
+    flash(_("Merged into %(name)s. The reporter has been told.", name=group.name), "success")
+    return redirect(url_for("admin.queue"))
+
+
+@bp.route("/screenshots/<int:screenshot_id>")
+def screenshot(screenshot_id: int):
+    """A screenshot, published or not, from UPLOADS_DIR (never from static/)."""
+    shot = db.session.get(Screenshot, screenshot_id)
+    if shot is None:
+        abort(404)
+    path = registry.screenshot_file(shot)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=shot.mimetype, max_age=0)
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/groups")
+def groups():
+    """Every group, published or not, searchable by name, newest first."""
+    form = SearchForm(request.args)
+    query = select(Group).order_by(Group.id.desc())
+    if form.validate() and form.q.data:
+        term = fold(form.q.data)
+        if term.isdigit():
+            query = query.where(Group.id == int(term))
+        else:
+            query = query.where(Group.name_folded.contains(term, autoescape=True))
+    pagination = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/groups.html", form=form, pagination=pagination, **_labels())
+
+
+def _render_group(group: Group, status: int = 200, **forms):
+    """The group page with its status and account forms (those given keep what was typed)."""
+    status_form = forms.get("status_form") or StatusForm(formdata=None, data={"status": group.status.value})
+    account_form = forms.get("account_form") or AccountForm(
+        formdata=None, data={"account_it": group.account_it, "account_en": group.account_en})
+    return render_template("admin/group.html", group=group, status_form=status_form,
+                           account_form=account_form,
+                           public_url=service.public_group_url(group, "it"), **_labels()), status
+
+
+@bp.route("/groups/<int:group_id>")
+def group(group_id: int):
+    """One group: its facts, timeline and reports; change its status, write its account."""
+    return _render_group(_group_or_404(group_id))
+
+
+@bp.route("/groups/<int:group_id>/status", methods=["POST"])
+def group_status(group_id: int):
+    """A later status change (e.g. recovered), shown on the group's public timeline."""
+    group = _group_or_404(group_id, lock=True)
+    form = StatusForm()
+    if form.validate():
+        try:
+            service.change_status(group, form.status.data, form.note.data.strip())
+        except registry.ModerationError:
+            form.status.errors = [_("The group already has this status.")]
+        else:
+            db.session.commit()
+            flash(_("Status changed."), "success")
+            return redirect(url_for("admin.group", group_id=group.id))
+    db.session.rollback()
+    return _render_group(group, 422, status_form=form)
+
+
+@bp.route("/groups/<int:group_id>/account", methods=["POST"])
+def group_account(group_id: int):
+    """Save the group's public account in both languages."""
+    group = _group_or_404(group_id, lock=True)
+    form = AccountForm()
+    if not form.validate():
+        db.session.rollback()
+        return _render_group(group, 422, account_form=form)
+    if service.set_account(group, form.account_it.data, form.account_en.data):
+        db.session.commit()
+        flash(_("Public account saved."), "success")
+    else:
+        db.session.rollback()
+        flash(_("Nothing changed."), "success")
+    return redirect(url_for("admin.group", group_id=group.id))
+
+
+@bp.route("/audit")
+def audit():
+    """The audit log, newest first."""
+    query = select(AuditLog).order_by(AuditLog.id.desc())
+    pagination = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/audit.html", entries=pagination.items, pagination=pagination)

@@ -1,0 +1,248 @@
+"""Back-office logic shared by the views and the CLI: moderator accounts, login throttling and
+the audit log."""
+import json
+from datetime import timedelta
+
+from flask import current_app, has_request_context
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import AuditLog, Moderator
+from app.models.admin import burn_password_check
+from app.models.base import utcnow
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class ModeratorExists(ValueError):
+    """A moderator with that email already exists."""
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared lower-cased and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def get_moderator(email: str) -> Moderator | None:
+    """The moderator with this email, if any."""
+    return db.session.scalar(select(Moderator).where(Moderator.email == normalise_email(email)))
+
+
+def create_moderator(email: str, password: str) -> Moderator:
+    """Create an account (committed). Raises ModeratorExists; uniqueness is the database's."""
+    moderator = Moderator(email=normalise_email(email))
+    moderator.set_password(password)
+    db.session.add(moderator)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ModeratorExists(email) from exc
+    audit("moderator.create", "moderator", moderator.id, after={"email": moderator.email})
+    db.session.commit()
+    return moderator
+
+
+def set_active(moderator: Moderator, active: bool) -> None:
+    """Enable or disable an account (committed); a disabled one is logged out at its next request."""
+    before = {"active": moderator.active}
+    moderator.active = active
+    if active:
+        moderator.failed_logins, moderator.first_failed_at, moderator.locked_until = 0, None, None
+    audit("moderator.enable" if active else "moderator.disable", "moderator", moderator.id,
+          before=before, after={"active": active})
+    db.session.commit()
+
+
+# --- Login throttling -----------------------------------------------------------------------
+
+def lock_settings() -> tuple[int, timedelta, timedelta]:
+    """(failures allowed, window they are counted in, how long the lock lasts)."""
+    config = current_app.config
+    return (config.get("ADMIN_LOCK_AFTER", 5),
+            timedelta(seconds=config.get("ADMIN_LOCK_WINDOW", 15 * 60)),
+            timedelta(seconds=config.get("ADMIN_LOCK_DURATION", 15 * 60)))
+
+
+def authenticate(email: str, password: str) -> Moderator | None:
+    """The moderator when email and password match and the account is active and not locked;
+    None otherwise, with the failure counted on the account (committed). Unknown emails cost
+    the same time as known ones, so the answer tells nothing about who has an account."""
+    # FOR UPDATE: two workers counting failures of one account at once must not lose one.
+    moderator = db.session.scalar(
+        select(Moderator).where(Moderator.email == normalise_email(email)).with_for_update())
+    if moderator is None:
+        burn_password_check(password)
+        db.session.rollback()
+        return None
+    now = utcnow()
+    if moderator.is_locked(now):
+        burn_password_check(password)  # no oracle while locked, and the lock is not extended
+        db.session.rollback()
+        return None
+    if not moderator.check_password(password) or not moderator.active:
+        _count_failure(moderator, now)
+        db.session.commit()
+        return None
+    moderator.failed_logins, moderator.first_failed_at, moderator.locked_until = 0, None, None
+    moderator.last_login_at = now
+    db.session.commit()
+    return moderator
+
+
+def _count_failure(moderator: Moderator, now) -> None:
+    """Count a failed login; the Nth within the window locks the account."""
+    allowed, window, duration = lock_settings()
+    if moderator.first_failed_at is None or moderator.first_failed_at <= now - window:
+        moderator.failed_logins, moderator.first_failed_at = 1, now
+    else:
+        moderator.failed_logins += 1
+    if moderator.failed_logins >= allowed:
+        moderator.locked_until = now + duration
+        moderator.failed_logins, moderator.first_failed_at = 0, None
+        audit("moderator.locked", "moderator", moderator.id,
+              after={"locked_until": moderator.locked_until.isoformat()}, actor="system")
+
+
+# --- Audit log ------------------------------------------------------------------------------
+
+def audit(action: str, target_type: str, target_id: int | None, before: dict | None = None,
+          after: dict | None = None, actor: str | None = None) -> AuditLog:
+    """Record an action in the current transaction, by the logged-in moderator (else `actor`,
+    else "cli"). The caller commits, so the log row and the change stand or fall together."""
+    moderator_id = None
+    if actor is None:
+        if has_request_context() and current_user and current_user.is_authenticated:
+            moderator_id, actor = current_user.id, current_user.email
+        else:
+            actor = "cli"
+    entry = AuditLog(moderator_id=moderator_id, actor=actor, action=action, target_type=target_type,
+                     target_id=target_id, before=_json(before), after=_json(after))
+    db.session.add(entry)
+    return entry
+
+
+def _json(data: dict | None) -> str | None:
+    """JSON text for the log (dates and enums as strings), None for nothing."""
+    if data is None:
+        return None
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_plain)
+
+
+def _plain(value):
+    """JSON fallback: enums by value, everything else as text."""
+    return getattr(value, "value", None) or str(value)
+
+
+# --- Moderation: the registry's state changes, each with its audit entry and mail -----------
+
+def group_snapshot(group) -> dict | None:
+    """The facts of a group as the audit log keeps them."""
+    if group is None:
+        return None
+    return {"id": group.id, "name": group.name, "facebook_url": group.facebook_url,
+            "status": group.status, "crew": group.crew, "hijacked_on": group.hijacked_on,
+            "members_at_hijack": group.members_at_hijack, "members_after": group.members_after,
+            "account_it": group.account_it, "account_en": group.account_en,
+            "published": group.published}
+
+
+def report_snapshot(report) -> dict:
+    """A report's moderation state as the audit log keeps it."""
+    return {"status": report.status, "group_id": report.group_id,
+            "reject_reason": report.reject_reason, "moderator_note": report.moderator_note,
+            "evidence_public": [e.id for e in report.evidence if e.published],
+            "screenshots_public": [s.id for s in report.screenshots if s.published]}
+
+
+def public_group_url(group, lang: str) -> str:
+    """The absolute address of a group's public page in `lang` (for mails and the back office)."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for("registry.group", slug=group.slug, lang_code=lang, _external=True)
+    except BuildError:  # the registry has no page per group: its index then
+        return url_for("registry.index", lang_code=lang, _external=True)
+
+
+def publish(report, edits: dict):
+    """Publish a queued report with the moderator's edits, log it, mail the reporter. The caller
+    commits. Raises the registry's ModerationError (or DuplicateGroupError)."""
+    from app.registry import service as registry
+
+    before = {"report": report_snapshot(report), "group": group_snapshot(report.group)}
+    group = registry.publish_report(report, edits)
+    audit("report.publish", "report", report.id, before=before,
+          after={"report": report_snapshot(report), "group": group_snapshot(group),
+                 "note": edits.get("note") or ""})
+    _mail_published(report, group)
+    return group
+
+
+def merge(report, group, note: str = ""):
+    """Fold a queued report into `group` as additional information, log it, mail the reporter
+    (their information now stands on a public entry). The caller commits."""
+    from app.registry import service as registry
+
+    before = {"report": report_snapshot(report), "group": group_snapshot(group)}
+    registry.merge_report(report, group, {"note": note} if note else {})
+    audit("report.merge", "report", report.id, before=before,
+          after={"report": report_snapshot(report), "group": group_snapshot(group), "note": note})
+    _mail_published(report, group)
+    return group
+
+
+def reject(report, reason, note: str = "", message: str = ""):
+    """Reject a report with a reason (and an internal note), log it, and mail the reporter the
+    reason and `message` in their language. The caller commits."""
+    from app.outbox import enqueue
+    from app.registry import service as registry
+
+    before = {"report": report_snapshot(report)}
+    registry.reject_report(report, reason, note)
+    audit("report.reject", "report", report.id, before=before,
+          after={"report": report_snapshot(report), "message": message})
+    enqueue(report.reporter_email, "report_rejected", report.lang, ref=f"report:{report.id}",
+            report=report, reason=report.reject_reason.value, message=message.strip(),
+            report_url=_report_form_url(report.lang))
+
+
+def change_status(group, new_status, note: str = ""):
+    """A later status change of a group, on its public timeline and in the log. The caller commits."""
+    from app.registry import service as registry
+
+    before = group_snapshot(group)
+    event = registry.change_status(group, new_status, note)
+    audit("group.status", "group", group.id, before={"status": before["status"]},
+          after={"status": group.status, "note": note})
+    return event
+
+
+def set_account(group, account_it: str, account_en: str) -> bool:
+    """Write a group's public account in both languages and log it; False when nothing changed.
+    The caller commits."""
+    before = {"account_it": group.account_it, "account_en": group.account_en}
+    after = {"account_it": (account_it or "").strip(), "account_en": (account_en or "").strip()}
+    if before == after:
+        return False
+    group.account_it, group.account_en = after["account_it"], after["account_en"]
+    audit("group.account", "group", group.id, before=before, after=after)
+    return True
+
+
+def _mail_published(report, group) -> None:
+    """Tell the reporter, in their language, that their report is on the public registry."""
+    from app.outbox import enqueue
+
+    enqueue(report.reporter_email, "report_published", report.lang, ref=f"report:{report.id}",
+            report=report, group=group, group_url=public_group_url(group, report.lang))
+
+
+def _report_form_url(lang: str) -> str:
+    """The report form, absolute, in `lang`."""
+    from flask import url_for
+
+    return url_for("registry.report", lang_code=lang, _external=True)
