@@ -1,11 +1,90 @@
-"""Petition pages (placeholder until the petition issue lands)."""
-from flask import render_template
+"""Petition pages: the form, the mailed confirm and withdraw links, the public list of signers;
+and the `flask purge` command."""
+import click
+from flask import render_template, request
+from flask.cli import with_appcontext
 
-from app.i18n import localized_route
-from app.petition import bp
+from app.extensions import client_ip
+from app.i18n import current_lang, localized_route
+from app.petition import bp, service
+from app.petition.forms import ButtonForm, SignForm
+from app.stats import figures
+
+
+def new_sign_form(**kwargs) -> SignForm:
+    """The signing form in the page's language, with the registry's groups to choose from."""
+    return SignForm(lang=current_lang(), groups=service.group_choices(), **kwargs)
+
+
+@bp.app_template_global("petition_sign_form")
+def petition_sign_form() -> SignForm:
+    """An empty signing form, for pages of other blueprints (the end of the letter)."""
+    return new_sign_form(formdata=None)
+
+
+@bp.app_template_global("next_milestone")
+def next_milestone(count: int) -> int:
+    """The next round number of signatures, for progress bars."""
+    return service.next_milestone(count)
 
 
 @localized_route(bp, {"it": "/firma", "en": "/sign"}, methods=["GET", "POST"])
 def sign():
-    """The signing form."""
-    return render_template("placeholder.html")
+    """The signing form; a valid submission is answered the same way whoever signs."""
+    form = new_sign_form()
+    if form.validate_on_submit():
+        if not form.is_bot():  # a bot gets the same answer, and nothing is stored
+            service.sign(service.SignatureData(
+                name=form.name.data, email=form.email.data, city=form.city.data or "",
+                country=form.country.data or "IT", is_admin=form.is_admin.data,
+                group_id=form.chosen_group_id(), group_name=form.group_name.data or "",
+                reason=form.reason.data or "", public=form.public.data,
+            ), current_lang(), client_ip())
+        return render_template("petition/check_mail.html", stats=figures())
+    status = 422 if form.errors else 200
+    return render_template("petition/sign.html", form=form, stats=figures()), status
+
+
+def _link_page(template: str, found: bool, **context):
+    """A page reached from a mailed link: not indexed, no referrer, 404 when the link is dead."""
+    html = render_template(template if found else "petition/link_invalid.html", **context)
+    return html, 200 if found else 404, {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+@localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"}, methods=["GET", "POST"])
+def confirm(token: str):
+    """Confirm a signature with a button (mail scanners open links, they do not press buttons)."""
+    form = ButtonForm()
+    if form.validate_on_submit():
+        done = service.confirm(token, current_lang())
+        return _link_page("petition/confirmed.html", done, stats=figures(fresh=True))
+    return _link_page("petition/confirm.html", service.find_token(token, service.TokenPurpose.confirm)
+                      is not None, form=form)
+
+
+@localized_route(bp, {"it": "/firma/ritira/<token>", "en": "/sign/withdraw/<token>"}, methods=["GET", "POST"])
+def withdraw(token: str):
+    """Take a signature back with a button: the person's data is erased."""
+    form = ButtonForm()
+    if form.validate_on_submit():
+        done = service.withdraw(token)
+        return _link_page("petition/withdrawn.html", done, stats=figures(fresh=True))
+    return _link_page("petition/withdraw.html", service.find_token(token, service.TokenPurpose.withdraw)
+                      is not None, form=form)
+
+
+@localized_route(bp, {"it": "/firme", "en": "/signatures"})
+def signatures():
+    """The signers who agreed to be listed, newest first, with the chart over time."""
+    page = request.args.get("page", 1, type=int)
+    days = service.daily_counts()
+    return render_template("petition/signatures.html", page=service.public_page(max(page, 1)),
+                           stats=figures(), chart=service.chart(days))
+
+
+@bp.cli.command("purge")
+@with_appcontext
+def purge_command():
+    """Delete unconfirmed signatures whose link expired; drop IP hashes older than 30 days."""
+    deleted, dropped = service.purge()
+    click.echo(f"unconfirmed signatures deleted: {deleted}; IP hashes dropped: {dropped}")

@@ -1,6 +1,327 @@
-"""Petition logic shared by the views and the CLI."""
+"""Petition logic shared by the views and the CLI: signing, confirming, withdrawing, purging,
+the count and the public list.
+
+The count is an aggregate COUNT over the signatures (cached by app.stats), never a counter row
+that every signature would update. One signature per person is enforced by the UNIQUE
+constraint on the canonical email: we insert and catch IntegrityError.
+"""
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app, url_for
+from limits import parse_many
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db, limiter
+from app.models import Group, OutboxMail, Signature, SignatureStatus, SignatureToken, TokenPurpose
+from app.models.base import utcnow
+from app.outbox import enqueue
+from app.security import ip_hash, new_token, token_digest
+
+LINK_DAYS = 7  # a confirm link lasts this long; an unconfirmed signature is purged after it
+IP_HASH_DAYS = 30  # the hashed IP is kept this long, for abuse analysis
+MAX_MAILS = 5  # mails per signature, whatever anyone submits
+PER_PAGE = 50
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+MILESTONES = (100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000)
+_CACHE_SECONDS = 10.0
+
+
+def _cached(key: str, compute):
+    """`compute()`, remembered for _CACHE_SECONDS in this app (per process)."""
+    cache = current_app.extensions.setdefault("petition_cache", {})
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    value = compute()
+    cache[key] = (now, value)
+    return value
+
+
+def canonical_email(email: str) -> str:
+    """The form in which two addresses of one mailbox compare equal: case and spaces ignored,
+    `+tags` dropped, and for Gmail the dots too (googlemail.com is gmail.com)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def counted():
+    """The condition of a signature that counts: confirmed and not over the rate limit."""
+    return (Signature.status == SignatureStatus.confirmed) & Signature.suspect.is_(False)
 
 
 def signature_counts() -> tuple[int, int]:
-    """(confirmed signatures counted, of which group admins). Placeholder until signatures exist."""
-    return 0, 0
+    """(confirmed signatures counted, of which group admins), by one aggregate query."""
+    total, admins = db.session.execute(
+        select(func.count(Signature.id), func.count(Signature.id).filter(Signature.is_admin.is_(True)))
+        .where(counted())
+    ).one()
+    return total, admins
+
+
+def next_milestone(count: int) -> int:
+    """The next round figure to reach: 100, 250, 500, 1,000 … then every 100,000."""
+    for milestone in MILESTONES:
+        if count < milestone:
+            return milestone
+    return (count // 100000 + 1) * 100000
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute URL for mails and sharing: SITE_URL when set, else the request's host."""
+    site = current_app.config.get("SITE_URL")
+    if site:
+        return site.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def over_rate_limit(ip: str) -> bool:
+    """Count this attempt against RATELIMIT_SIGN for `ip`; True when over any of the limits.
+    It never raises: over the limit the visitor gets the normal answer, scripts learn nothing."""
+    if not limiter.enabled:
+        return False
+    over = False
+    for item in parse_many(current_app.config["RATELIMIT_SIGN"]):
+        # Hit every limit, so that the sustained one also counts attempts the burst one refused.
+        if not limiter.limiter.hit(item, "petition-sign", ip):
+            over = True
+    return over
+
+
+@dataclass
+class SignatureData:
+    """What the form gives the service."""
+
+    name: str
+    email: str
+    city: str = ""
+    country: str = "IT"
+    is_admin: bool = False
+    group_id: int | None = None
+    group_name: str = ""
+    reason: str = ""
+    public: bool = False
+
+
+def sign(data: SignatureData, lang: str, ip: str) -> None:
+    """Record a signature and queue its mail; commits. Answers nothing on purpose: the caller
+    shows the same page whether the email was new, pending or already confirmed."""
+    suspect = over_rate_limit(ip)
+    now = utcnow()
+    signature = Signature(
+        name=data.name, email=data.email, email_canonical=canonical_email(data.email),
+        city=data.city, country=data.country or "IT", is_admin=data.is_admin,
+        group_id=data.group_id if data.is_admin else None,
+        group_name=data.group_name if data.is_admin else "",
+        reason=data.reason, public=data.public, lang=lang, suspect=suspect,
+        ip_hash=ip_hash(ip), expires_at=now + timedelta(days=LINK_DAYS), mails_sent=1,
+    )
+    db.session.add(signature)
+    try:
+        db.session.flush()
+    except IntegrityError:  # that person has signed already (or is signing right now)
+        db.session.rollback()
+        _again(canonical_email(data.email), lang)
+        return
+    _send_confirm(signature, lang)
+    db.session.commit()
+
+
+def _again(canonical: str, lang: str) -> None:
+    """Someone submitted an address that has a signature: mail its owner (pending: the confirm
+    link again; confirmed: "you have already signed"), at most MAX_MAILS mails in all."""
+    # One conditional UPDATE takes a mail from the allowance, so concurrent requests cannot
+    # exceed it, and it is the transaction's first statement (SQLite then waits its turn).
+    taken = db.session.execute(
+        update(Signature).where(Signature.email_canonical == canonical, Signature.mails_sent < MAX_MAILS)
+        .values(mails_sent=Signature.mails_sent + 1)
+    )
+    if not taken.rowcount:
+        db.session.rollback()
+        return
+    signature = db.session.scalar(select(Signature).where(Signature.email_canonical == canonical))
+    if signature is None:  # withdrawn meanwhile
+        db.session.rollback()
+        return
+    if signature.status == SignatureStatus.pending:
+        signature.expires_at = utcnow() + timedelta(days=LINK_DAYS)
+        _send_confirm(signature, lang)
+    else:
+        withdraw_token = _new_link(signature, TokenPurpose.withdraw)
+        enqueue(signature.email, "signature_already", signature.lang, ref=f"signature:{signature.id}",
+                name=signature.name,
+                withdraw_url=absolute_url("petition.withdraw", token=withdraw_token, lang_code=signature.lang),
+                list_url=absolute_url("petition.signatures", lang_code=signature.lang))
+    db.session.commit()
+
+
+def _new_link(signature: Signature, purpose: TokenPurpose) -> str:
+    """A new token for a mailed link of `signature`; only its digest is stored."""
+    token, digest = new_token()
+    expires = utcnow() + timedelta(days=LINK_DAYS) if purpose == TokenPurpose.confirm else None
+    db.session.add(SignatureToken(digest=digest, signature_id=signature.id, purpose=purpose, expires_at=expires))
+    return token
+
+
+def _send_confirm(signature: Signature, lang: str) -> None:
+    """Queue the mail with the confirm link, in `lang` (the language of the form just sent)."""
+    token = _new_link(signature, TokenPurpose.confirm)
+    enqueue(signature.email, "signature_confirm", lang, ref=f"signature:{signature.id}",
+            name=signature.name, days=LINK_DAYS,
+            confirm_url=absolute_url("petition.confirm", token=token, lang_code=lang))
+
+
+def find_token(token: str, purpose: TokenPurpose) -> SignatureToken | None:
+    """The live token row for a mailed link, or None (unknown, expired or already used)."""
+    row = db.session.scalar(
+        select(SignatureToken).options(joinedload(SignatureToken.signature))
+        .where(SignatureToken.digest == token_digest(token), SignatureToken.purpose == purpose)
+    )
+    if row is None or (row.expires_at is not None and row.expires_at < utcnow()):
+        return None
+    return row
+
+
+def confirm(token: str, lang: str) -> bool:
+    """Confirm the signature behind a confirm link; commits. True if it is (now or already)
+    confirmed. Only the request that flips it sends the thank-you mail, so ten concurrent
+    clicks count once and mail once."""
+    row = find_token(token, TokenPurpose.confirm)
+    if row is None:
+        return False
+    signature_id = row.signature_id
+    now = utcnow()
+    flipped = db.session.execute(
+        update(Signature).where(Signature.id == signature_id, Signature.status == SignatureStatus.pending)
+        .values(status=SignatureStatus.confirmed, confirmed_at=now)
+    ).rowcount
+    if flipped:
+        # The confirm links stay valid until they expire: a second click says "confirmed".
+        signature = db.session.get(Signature, signature_id)
+        signature.lang = lang
+        withdraw_token = _new_link(signature, TokenPurpose.withdraw)
+        if signature.mails_sent < MAX_MAILS:
+            signature.mails_sent += 1
+            enqueue(signature.email, "signature_confirmed", lang, ref=f"signature:{signature_id}",
+                    name=signature.name,
+                    withdraw_url=absolute_url("petition.withdraw", token=withdraw_token, lang_code=lang),
+                    list_url=absolute_url("petition.signatures", lang_code=lang),
+                    share_url=absolute_url("petition.sign", lang_code=lang))
+    db.session.commit()
+    return True
+
+
+def withdraw(token: str) -> bool:
+    """Erase the signature behind a withdraw link: the row, its links and its mails; commits.
+    False when the link is unknown (for instance, already used)."""
+    row = find_token(token, TokenPurpose.withdraw)
+    if row is None:
+        return False
+    erase(row.signature_id)
+    return True
+
+
+def erase(signature_id: int) -> None:
+    """Delete a signature with everything that holds its data; commits."""
+    db.session.execute(delete(OutboxMail).where(OutboxMail.ref == f"signature:{signature_id}"))
+    db.session.execute(delete(SignatureToken).where(SignatureToken.signature_id == signature_id))
+    db.session.execute(delete(Signature).where(Signature.id == signature_id))
+    db.session.commit()
+
+
+def purge(now: datetime | None = None) -> tuple[int, int]:
+    """Delete unconfirmed signatures whose links expired, and drop IP hashes older than 30 days.
+    Returns (signatures deleted, IP hashes dropped); commits."""
+    now = now or utcnow()
+    expired = list(db.session.scalars(
+        select(Signature.id).where(Signature.status == SignatureStatus.pending, Signature.expires_at < now)))
+    for signature_id in expired:
+        erase(signature_id)
+    db.session.execute(delete(SignatureToken).where(SignatureToken.expires_at < now))
+    dropped = db.session.execute(
+        update(Signature).where(Signature.ip_hash.is_not(None),
+                                Signature.created_at < now - timedelta(days=IP_HASH_DAYS))
+        .values(ip_hash=None)
+    ).rowcount
+    db.session.commit()
+    return len(expired), dropped
+
+
+def public_page(page: int):
+    """One page of the consenting signers, newest first (Flask-SQLAlchemy pagination)."""
+    query = (select(Signature).options(joinedload(Signature.group))
+             .where(counted(), Signature.public.is_(True))
+             .order_by(Signature.confirmed_at.desc(), Signature.id.desc()))
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def daily_counts() -> list[tuple[date, int]]:
+    """Counted signatures per day of confirmation (UTC), oldest first; cached a few seconds."""
+    def compute():
+        day = func.date(Signature.confirmed_at)
+        rows = db.session.execute(
+            select(day, func.count(Signature.id)).where(counted()).group_by(day).order_by(day))
+        return [(d if isinstance(d, date) else date.fromisoformat(str(d)), n) for d, n in rows]
+
+    return _cached("daily", compute)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A cumulative line chart, laid out for an inline <svg> (coordinates in the viewBox)."""
+
+    width: int
+    height: int
+    points: str  # "x,y x,y …" for <polyline>
+    area: str  # the same line closed along the x axis, for a filled <polygon>
+    first: date | None
+    last: date | None
+    total: int
+    y_ticks: list[tuple[float, int]]  # (y, value)
+
+
+def chart(days: list[tuple[date, int]], width: int = 600, height: int = 220, pad: int = 40) -> Chart:
+    """Lay out the running total of `days` as a line from the first day to the last."""
+    if not days:
+        return Chart(width, height, "", "", None, None, 0, [])
+    first, last = days[0][0], days[-1][0]
+    span = max((last - first).days, 1)
+    total = sum(n for _, n in days)
+    plot_w, plot_h = width - 2 * pad, height - 2 * pad
+
+    def y_of(value: int) -> float:
+        return pad + plot_h * (1 - value / total)
+
+    coords, running = [], 0
+    for day, n in days:
+        running += n
+        coords.append((pad + plot_w * (day - first).days / span, y_of(running)))
+    if len(days) == 1:  # a single day: a level line across the chart
+        coords = [(pad, coords[0][1]), (pad + plot_w, coords[0][1])]
+    base = pad + plot_h
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    area = f"{coords[0][0]:.1f},{base:.1f} {line} {coords[-1][0]:.1f},{base:.1f}"
+    ticks = [(y_of(v), v) for v in sorted({0, total // 2, total})]
+    return Chart(width, height, line, area, first, last, total, ticks)
+
+
+def group_choices() -> list[tuple[int, str]]:
+    """Published groups of the registry as (id, name), by name; cached a few seconds."""
+    def compute():
+        rows = db.session.execute(
+            select(Group.id, Group.name).where(Group.published.is_(True)).order_by(Group.name_folded))
+        return [(gid, name) for gid, name in rows]
+
+    return _cached("groups", compute)
+
+
+def clear_cache() -> None:
+    """Forget this app's cached groups and chart data (tests)."""
+    current_app.extensions.pop("petition_cache", None)
