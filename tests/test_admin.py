@@ -1,0 +1,294 @@
+"""Back office: moderator accounts, login and logout, throttling, sessions, and that nothing
+under /admin/ answers an anonymous visitor."""
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.admin import service
+from app.extensions import db
+from app.models import AuditLog, Moderator
+from app.models.base import utcnow
+from test_admin_helpers import EMAIL, PASSWORD, login, make_moderator
+
+WRONG = {
+    "en": "Wrong email or password.",
+    "it": "Email o password sbagliate.",
+}
+LOCK_NOTE = {
+    "en": "After 5 failed attempts an account is locked for 15 minutes.",
+    "it": "Dopo 5 tentativi falliti un account viene bloccato per 15 minuti.",
+}
+
+
+@pytest.fixture
+def moderator(app):
+    """One moderator account."""
+    return make_moderator()
+
+
+# --- Accounts from the command line -----------------------------------------------------------
+
+def test_cli_create_reads_password_from_stdin_and_hashes_it_with_argon2(runner):
+    result = runner.invoke(args=["moderator", "create", "Mod@Example.org", "--password-stdin"],
+                           input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert "mod@example.org created" in result.output
+    moderator = db.session.scalar(select(Moderator))
+    assert moderator.email == "mod@example.org"
+    assert moderator.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in moderator.password_hash
+    assert moderator.check_password(PASSWORD) and not moderator.check_password("wrong password!!")
+
+
+def test_cli_create_asks_twice_and_refuses_a_mismatch(runner):
+    result = runner.invoke(args=["moderator", "create", "a@example.org"],
+                           input=f"{PASSWORD}\nsomething else entirely\n{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output
+    assert db.session.scalar(select(Moderator)).check_password(PASSWORD)
+
+
+def test_cli_create_refuses_short_password_bad_email_and_duplicates(runner):
+    short = runner.invoke(args=["moderator", "create", "a@example.org", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 12" in short.output
+    bad = runner.invoke(args=["moderator", "create", "not-an-email", "--password-stdin"], input=PASSWORD + "\n")
+    assert bad.exit_code != 0 and "not a valid email" in bad.output
+    assert db.session.scalar(select(Moderator)) is None
+    first = runner.invoke(args=["moderator", "create", "a@example.org", "--password-stdin"], input=PASSWORD + "\n")
+    assert first.exit_code == 0
+    again = runner.invoke(args=["moderator", "create", "A@example.org", "--password-stdin"], input=PASSWORD + "\n")
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_cli_list_disable_enable(runner, moderator, client):
+    assert EMAIL in runner.invoke(args=["moderator", "list"]).output
+    assert runner.invoke(args=["moderator", "disable", EMAIL]).exit_code == 0
+    assert "disabled" in runner.invoke(args=["moderator", "list"]).output
+    assert "/admin/login" in login(client).headers.get("Location", "/admin/login")
+    assert WRONG["it"] in login(client, lang="it").get_data(as_text=True)
+    assert runner.invoke(args=["moderator", "enable", EMAIL]).exit_code == 0
+    assert login(client).headers["Location"].endswith("/admin/")
+    actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+    assert actions == ["moderator.create", "moderator.disable", "moderator.enable"]
+
+
+# --- Login and logout ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, title, button", [("it", "Accedi", "Accedi"), ("en", "Log in", "Log in")])
+def test_login_page_in_both_languages(client, lang, title, button):
+    page = client.get(f"/admin/login?lang={lang}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'<html lang="{lang}">' in html
+    assert f"<h1>{title}</h1>" in html
+    assert 'class="skip-link" href="#main"' in html and '<main id="main"' in html
+    assert page.headers["Cache-Control"] == "no-store"
+    # The choice sticks for the next back-office page.
+    assert f'<html lang="{lang}">' in client.get("/admin/login").get_data(as_text=True)
+
+
+def test_login_language_follows_accept_language_without_a_choice(client):
+    html = client.get("/admin/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    html = client.get("/admin/login", headers={"Accept-Language": "it-IT"}).get_data(as_text=True)
+    assert '<html lang="it">' in html
+
+
+@pytest.mark.parametrize("lang, queue_title", [("it", "Coda di moderazione"), ("en", "Moderation queue")])
+def test_login_success_opens_the_queue_and_logout_ends_it(client, moderator, lang, queue_title):
+    response = login(client, lang=lang)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Expires=" in cookie  # a permanent session: it expires
+    page = client.get("/admin/")
+    assert page.status_code == 200 and queue_title in page.get_data(as_text=True)
+    assert EMAIL in page.get_data(as_text=True)
+    assert db.session.get(Moderator, moderator.id).last_login_at is not None
+    # Logging out is a POST; a GET is not even allowed.
+    assert client.get("/admin/logout").status_code == 405
+    out = client.post("/admin/logout")
+    assert out.status_code == 302 and out.headers["Location"].endswith("/admin/login")
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_returns_to_the_page_asked_for_but_never_elsewhere(client, moderator):
+    assert login(client, next=None).status_code == 302
+    client.post("/admin/logout")
+    response = client.post("/admin/login?next=/admin/audit", data={"email": EMAIL, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/admin/audit")
+    client.post("/admin/logout")
+    for evil in ("//evil.example/admin/", "https://evil.example/admin/", "/it/lettera"):
+        response = client.post("/admin/login", query_string={"next": evil},
+                               data={"email": EMAIL, "password": PASSWORD})
+        assert response.headers["Location"].endswith("/admin/"), evil
+        assert "evil" not in response.headers["Location"]
+        client.post("/admin/logout")
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, moderator, lang):
+    unknown = login(client, email="nobody@example.org", lang=lang)
+    wrong = login(client, password="not the password", lang=lang)
+    bodies = []
+    for response in (unknown, wrong):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert WRONG[lang] in html and LOCK_NOTE[lang] in html
+        assert 'value="' + ("nobody@example.org" if response is unknown else EMAIL) + '"' in html  # kept
+        assert "not the password" not in html  # a password is never echoed back
+        bodies.append(re.sub(r'value="[^"]*"', "", html))
+    assert bodies[0] == bodies[1]
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("lang, message", [("it", "Inserisci la tua password."), ("en", "Enter your password.")])
+def test_login_missing_fields(client, moderator, lang, message):
+    html = login(client, password="", lang=lang).get_data(as_text=True)
+    assert message in html and 'aria-invalid="true"' in html
+
+
+def test_honeypot_login_is_refused_like_a_wrong_password(client, moderator):
+    html = login(client, website="http://spam.example").get_data(as_text=True)
+    assert WRONG["it"] in html
+    assert client.get("/admin/").status_code == 302
+
+
+# --- Throttling ----------------------------------------------------------------------------
+
+def _clock(monkeypatch, delta: timedelta):
+    """Move the back office's clock `delta` ahead."""
+    monkeypatch.setattr(service, "utcnow", lambda: utcnow() + delta)
+
+
+def test_five_failures_lock_the_account_and_the_lock_lifts(client, moderator, monkeypatch):
+    for _ in range(5):
+        assert WRONG["it"] in login(client, password="guess guess guess").get_data(as_text=True)
+    locked = db.session.get(Moderator, moderator.id)
+    db.session.refresh(locked)
+    assert locked.is_locked()
+    # Even the right password is refused while locked, with the very same answer.
+    response = login(client)
+    assert response.status_code == 200 and WRONG["it"] in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "moderator.locked")) is not None
+    _clock(monkeypatch, timedelta(minutes=14))
+    assert login(client).status_code == 200  # still locked
+    _clock(monkeypatch, timedelta(minutes=16))
+    assert login(client).status_code == 302  # lifted
+    assert client.get("/admin/").status_code == 200
+
+
+def test_failures_spread_over_more_than_the_window_do_not_lock(client, moderator, monkeypatch):
+    for _ in range(4):
+        login(client, password="guess guess guess")
+    _clock(monkeypatch, timedelta(minutes=16))
+    for _ in range(4):
+        login(client, password="guess guess guess")
+    assert login(client).status_code == 302
+
+
+def test_a_success_resets_the_count(client, moderator):
+    for _ in range(4):
+        login(client, password="guess guess guess")
+    assert login(client).status_code == 302
+    client.post("/admin/logout")
+    for _ in range(4):
+        login(client, password="guess guess guess")
+    assert login(client).status_code == 302
+
+
+def test_the_lock_is_on_the_account_not_the_browser(app, moderator):
+    """Another client (another worker, another IP) meets the same lock: it is in the database."""
+    for _ in range(5):
+        login(app.test_client(), password="guess guess guess")
+    assert login(app.test_client()).status_code == 200
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+def test_session_expires_after_its_lifetime(client, moderator, app):
+    login(client)
+    assert client.get("/admin/").status_code == 200
+    with client.session_transaction() as session:
+        session["admin_since"] = time.time() - app.permanent_session_lifetime.total_seconds() - 1
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+    assert client.get("/admin/").status_code == 302  # logged out for good
+
+
+def test_disabled_moderator_is_logged_out_at_the_next_request(client, moderator):
+    login(client)
+    service.set_active(db.session.get(Moderator, moderator.id), False)
+    assert client.get("/admin/").status_code == 302
+
+
+# --- Nothing for anonymous visitors ----------------------------------------------------------
+
+def _admin_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/admin") and rule.endpoint != "admin.login"]
+
+
+def test_every_admin_route_refuses_anonymous_visitors(app, client):
+    rules = _admin_rules(app)
+    assert len(rules) >= 12  # the test covers the routes that exist, whatever they are
+    for rule in rules:
+        url = rule.build({arg: 1 for arg in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 302, (method, url)
+            assert "/admin/login" in response.headers["Location"], (method, url)
+            assert b"Moderation queue" not in response.data and b"@" not in response.data
+
+
+def test_every_admin_route_refuses_anonymous_visitors_with_csrf_on(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    for rule in _admin_rules(app):
+        url = rule.build({arg: 1 for arg in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert client.open(url, method=method).status_code in (302, 400), (method, url)
+
+
+def test_robots_and_caches_are_kept_out(client, moderator):
+    login(client)
+    response = client.get("/admin/")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    assert '<meta name="robots" content="noindex, nofollow">' in response.get_data(as_text=True)
+
+
+# --- CSRF ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+def test_login_needs_the_csrf_token(csrf_on, client, moderator):
+    refused = client.post("/admin/login?lang=en", data={"email": EMAIL, "password": PASSWORD})
+    assert refused.status_code == 400  # CSRFProtect refuses it before the view runs
+    assert client.get("/admin/").status_code == 302
+    from test_admin_helpers import csrf_token
+
+    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
+    ok = client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/admin/")
+    # Logging out without the token (a forged cross-site POST) does not log out.
+    client.post("/admin/logout")
+    assert client.get("/admin/").status_code == 200
+    token = csrf_token(client.get("/admin/").get_data(as_text=True))
+    client.post("/admin/logout", data={"csrf_token": token})
+    assert client.get("/admin/").status_code == 302
+
+
+def test_admin_pages_have_no_inline_script_or_style(client, moderator):
+    login(client)
+    for url in ("/admin/login", "/admin/", "/admin/groups", "/admin/audit"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<style" not in html and "style=" not in html, url
+        assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
+        assert not re.search(r"\son[a-z]+=", html), url

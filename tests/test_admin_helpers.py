@@ -1,0 +1,70 @@
+"""Helpers shared by the back-office tests (no tests here): a moderator, logging in, a queued report."""
+import io
+import re
+from datetime import timedelta
+
+from PIL import Image
+
+from app.admin import service
+from app.extensions import db
+from app.models import Crew, GroupStatus, Report, ReportEvidence, ReportStatus, Screenshot
+from app.models.base import utcnow
+from app.models.registry import ReporterRole
+from app.text import fold
+
+EMAIL = "moderatrice@example.org"
+PASSWORD = "correct horse battery staple"
+
+
+def make_moderator(email: str = EMAIL, password: str = PASSWORD):
+    """A moderator account, committed."""
+    return service.create_moderator(email, password)
+
+
+def login(client, email: str = EMAIL, password: str = PASSWORD, lang: str | None = None, **extra):
+    """POST the login form; returns the response (not followed)."""
+    url = "/admin/login" + (f"?lang={lang}" if lang else "")
+    return client.post(url, data={"email": email, "password": password, **extra})
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def png_bytes(color=(200, 30, 30)) -> bytes:
+    """A small PNG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def queued_report(app, name="Cuochi per caso", lang="it", email="segnalatore@example.net",
+                  confirmed_ago=timedelta(hours=1), screenshot=True, **fields) -> Report:
+    """A confirmed report in the queue, with one evidence link and (optionally) one screenshot
+    stored under UPLOADS_DIR as the report form would store it. Committed."""
+    values = dict(
+        name=name, name_folded=fold(name), facebook_url=None, group_status=GroupStatus.hijacked,
+        crew=Crew.shitstorm, hijacked_on="2014-07", members_at_hijack=12000, members_after=300,
+        account="Ci hanno tolto il gruppo in una notte." if lang == "it" else "They took the group overnight.",
+        lang=lang, reporter_name="Anna Rossi", reporter_email=email, reporter_role=ReporterRole.admin,
+        consent=True, status=ReportStatus.queued, confirmed_at=utcnow() - confirmed_ago,
+    )
+    values.update(fields)
+    report = Report(**values)
+    report.evidence.append(ReportEvidence(position=0, url="https://example.com/evidence"))
+    if screenshot:
+        import os
+        import secrets
+
+        rel = f"screenshots/{secrets.token_hex(8)}.png"
+        full = os.path.join(app.config["UPLOADS_DIR"], rel)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        data = png_bytes()
+        with open(full, "wb") as handle:
+            handle.write(data)
+        report.screenshots.append(Screenshot(position=0, path=rel, mimetype="image/png", width=40,
+                                             height=30, size_bytes=len(data)))
+    db.session.add(report)
+    db.session.commit()
+    return report
