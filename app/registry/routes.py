@@ -1,17 +1,205 @@
-"""Registry pages (placeholder until the registry issue lands)."""
-from flask import render_template
+"""Registry pages: the searchable list, a page per group, the Atom feed, the report form and
+the mailed confirmation link; screenshots that moderators published."""
+import math
 
-from app.i18n import localized_route
-from app.registry import bp
+from flask import (abort, current_app, redirect, render_template, request, send_file, session,
+                   url_for)
+from flask_babel import format_date, format_decimal, gettext as _, ngettext
+
+from app.extensions import client_ip, db, limiter
+from app.i18n import current_lang, localized_route
+from app.models.base import utcnow
+from app.outbox import enqueue
+from app.registry import bp, service
+from app.registry.forms import CREW_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, ReportForm
+from app.security import ip_hash
+
+PER_PAGE = 25
+STATUS_VALUES = {s.value for s in STATUS_LABELS}
+CREW_VALUES = {c.value for c in CREW_LABELS}
+
+
+@bp.app_template_filter("dayormonth")
+def day_or_month(value: str | None) -> str:
+    """An ISO day ('2014-07-18') or month ('2014-07') in the page's language."""
+    parsed = service.parse_hijacked_on(value or "")
+    if parsed is None:
+        return ""
+    return format_date(parsed, "long") if len(value) == 10 else format_date(parsed, "LLLL y")
+
+
+@bp.context_processor
+def labels():
+    """Translated names of statuses, crews and roles for the registry's templates."""
+    return {"status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
+            "crew_labels": {k.value: v for k, v in CREW_LABELS.items()},
+            "role_labels": {k.value: v for k, v in ROLE_LABELS.items()}}
+
+
+def _sort_labels() -> dict[str, str]:
+    """The sort options, translated."""
+    return {
+        "name": _("Name (A to Z)"), "-date": _("Date (newest first)"), "date": _("Date (oldest first)"),
+        "-members": _("Members (most first)"), "members": _("Members (fewest first)"),
+        "-added": _("Recently added"),
+    }
+
+
+def search_args() -> dict:
+    """The search, filters and sort of the query string (unknown values fall back to none)."""
+    sort = request.args.get("sort", "name")
+    return {
+        "q": request.args.get("q", "").strip()[:100],
+        "status": request.args.get("status", ""),
+        "crew": request.args.get("crew", ""),
+        "sort": sort if sort in service.SORTS else "name",
+    }
+
+
+def query_args(args: dict) -> dict:
+    """The non-default search arguments, for links that keep the search (pages, exports)."""
+    return {k: v for k, v in args.items() if v and not (k == "sort" and v == "name")}
 
 
 @localized_route(bp, {"it": "/registro", "en": "/registry"})
 def index():
-    """The public registry."""
-    return render_template("placeholder.html")
+    """The public registry: search, filters, sorting, totals and pages."""
+    args = search_args()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    groups, total = service.search_groups(page=page, per_page=PER_PAGE, **args)
+    pages = max(math.ceil(total / PER_PAGE), 1)
+    filtered = bool(args["q"] or args["status"] in STATUS_VALUES or args["crew"] in CREW_VALUES)
+    return render_template(
+        "registry/index.html", groups=groups, total=total, page=page, pages=pages, args=args,
+        figures=service.totals(args["q"], args["status"], args["crew"]), filtered=filtered,
+        sort_labels=_sort_labels(), query=query_args(args),
+    )
+
+
+@localized_route(bp, {"it": "/registro/gruppo/<slug>", "en": "/registry/group/<slug>"})
+def group(slug: str):
+    """One published group: facts, account, published evidence, timeline, signers, sign link."""
+    found = service.group_by_slug(slug)
+    if found is None:
+        abort(404)
+    account, account_lang = found.account(current_lang())
+    links, shots = service.public_evidence(found)
+    return render_template(
+        "registry/group.html", group=found, account=account, account_lang=account_lang,
+        links=links, shots=shots, admins=service.admin_signers(found),
+        hijack_date=service.parse_hijacked_on(found.hijacked_on or ""),
+    )
+
+
+@bp.route("/registry/screenshots/<int:screenshot_id>")
+def screenshot(screenshot_id: int):
+    """A screenshot a moderator published (404 for any other: unpublished ones are /admin/'s)."""
+    shot = service.public_screenshot(screenshot_id)
+    if shot is None:
+        abort(404)
+    path = service.screenshot_file(shot)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=shot.mimetype, max_age=3600, conditional=True)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@localized_route(bp, {"it": "/registro/feed.atom", "en": "/registry/feed.atom"})
+def feed():
+    """Atom feed of the newest published groups, in the page's language."""
+    lang = current_lang()
+    entries = []
+    for g in service.recent_published(50):
+        account, account_lang = g.account(lang)
+        facts = [str(STATUS_LABELS[g.status]), str(CREW_LABELS[g.crew])]
+        if g.hijacked_on:
+            facts.append(day_or_month(g.hijacked_on))
+        if g.members_at_hijack is not None:
+            facts.append(ngettext("%(count)s member", "%(count)s members", g.members_at_hijack,
+                                  count=format_decimal(g.members_at_hijack)))
+        summary = " · ".join(facts) + ("\n\n" + _truncate(account, 600) if account else "")
+        entries.append((g, summary, account_lang))
+    updated = max((g.published_at for g, _s, _l in entries), default=None) or utcnow()
+    body = render_template("registry/feed.xml", entries=entries, updated=updated,
+                           feed_title=_("Registry of hijacked groups: new entries"),
+                           site_name=_("Dear Humanity"))
+    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
+
+
+def _truncate(text: str, length: int) -> str:
+    """At most `length` characters, cut at a word, with an ellipsis."""
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
+
+
+def _report_limit() -> str:
+    """The per-IP limit on report submissions (RATELIMIT_REPORT)."""
+    return current_app.config["RATELIMIT_REPORT"]
 
 
 @localized_route(bp, {"it": "/registro/segnala", "en": "/registry/report"}, methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"])
 def report():
-    """The form to report a hijacked group."""
-    return render_template("placeholder.html")
+    """The form to report a hijacked group; a valid report waits for the email confirmation."""
+    form = ReportForm(data=_prefill())
+    if form.validate_on_submit():
+        existing = None
+        if not form.is_bot():  # a bot gets the same answer, and nothing is stored
+            lang = current_lang()
+            new, token = service.create_report(form.report_data(), form.evidence_urls,
+                                               form.clean_images, lang, ip_hash(client_ip()))
+            existing = new.group
+            enqueue(new.reporter_email, "report_confirm", lang, ref=f"report:{new.id}",
+                    name=new.reporter_name, group_name=new.name, existing=existing,
+                    confirm_url=url_for("registry.confirm", token=token, _external=True),
+                    days=service.CONFIRM_DAYS)
+            db.session.commit()
+        session["report_existing"] = existing.slug if existing else None
+        return redirect(url_for("registry.report_sent"), 303)
+    status = 422 if form.errors else 200
+    return render_template("registry/report.html", form=form), status
+
+
+@localized_route(bp, {"it": "/registro/segnala/inviata", "en": "/registry/report/sent"})
+def report_sent():
+    """After sending: check your mail (and, for a known group, that the report adds to it)."""
+    slug = session.get("report_existing")
+    existing = service.group_by_slug(slug) if slug else None
+    return render_template("registry/report_sent.html", existing=existing, days=service.CONFIRM_DAYS)
+
+
+def _prefill() -> dict | None:
+    """On "send more information" from a group's page: its name and address, already filled."""
+    slug = request.args.get("group") if request.method == "GET" else None
+    known = service.group_by_slug(slug) if slug else None
+    return {"name": known.name, "facebook_url": known.facebook_url or ""} if known else None
+
+
+def _link_page(template: str, status: int = 200, **context):
+    """A page reached from a mailed link: not indexed, no referrer."""
+    html = render_template(template, **context)
+    return html, status, {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+@localized_route(bp, {"it": "/registro/conferma/<token>", "en": "/registry/confirm/<token>"},
+                 methods=["GET", "POST"])
+def confirm(token: str):
+    """Confirm a report with a button (mail scanners open links, they do not press buttons)."""
+    found = service.report_for_token(token)
+    if found is None:
+        return _link_page("registry/link_invalid.html", 404, expired=False)
+    if found.status == service.ReportStatus.pending_email and service.link_expired(found):
+        return _link_page("registry/link_invalid.html", 404, expired=True)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if service.confirm_report(found):
+            enqueue(found.reporter_email, "report_queued", found.lang, ref=f"report:{found.id}",
+                    name=found.reporter_name, group_name=found.name, existing=found.group,
+                    registry_url=url_for("registry.index", lang_code=found.lang, _external=True))
+            db.session.commit()
+        return _link_page("registry/confirmed.html", report=found)
+    already = found.status != service.ReportStatus.pending_email
+    return _link_page("registry/confirm.html", form=form, report=found, already=already)
+

@@ -1,0 +1,194 @@
+"""Open data: the published registry as JSON, CSV and an OpenAPI description.
+
+Only the public fields of published groups (see `service.group_row`): never anything about
+who reported a group. Every group keeps its numeric `id` for ever, so reusers can join on it.
+"""
+import math
+
+from flask import Response, abort, request, url_for
+from sqlalchemy import select
+
+from app.api import bp
+from app.extensions import db
+from app.models import Group
+from app.registry import service
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+def _filters() -> dict:
+    """Search, status and crew from the query string."""
+    return {"q": request.args.get("q", "").strip()[:100], "status": request.args.get("status", ""),
+            "crew": request.args.get("crew", "")}
+
+
+def _open(response: Response) -> Response:
+    """Open data: any site may read it from a browser (no cookies are involved)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def group_json(group: Group) -> dict:
+    """A group as the API shows it, with its page in each language."""
+    data = service.group_row(group)
+    data["urls"] = {lang: url_for("registry.group", slug=group.slug, lang_code=lang, _external=True)
+                    for lang in ("it", "en")}
+    return data
+
+
+@bp.route("/groups")
+def groups():
+    """Published groups, paginated, with the registry's search, filters and sorting."""
+    filters = _filters()
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in service.SORTS else "name"
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=int) or DEFAULT_PER_PAGE
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        abort(400)
+    rows, total = service.search_groups(sort=sort, page=page, per_page=per_page, **filters)
+    pages = max(math.ceil(total / per_page), 1)
+    kept = {k: v for k, v in {**filters, "sort": sort, "per_page": per_page}.items() if v}
+
+    def link(n: int) -> str | None:
+        return url_for("api.groups", page=n, _external=True, **kept) if 1 <= n <= pages else None
+
+    totals = service.totals(**filters)
+    body = {
+        "data": [group_json(g) for g in rows],
+        "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages,
+                 "members_affected": totals["members"], "groups_without_member_count": totals["unknown"]},
+        "links": {"self": link(page), "next": link(page + 1), "prev": link(page - 1),
+                  "first": link(1), "last": link(pages),
+                  "csv": url_for("api.groups_csv", _external=True, **filters_only(filters))},
+    }
+    return _open(Response(_dumps(body), mimetype="application/json"))
+
+
+def filters_only(filters: dict) -> dict:
+    """The filters that are set."""
+    return {k: v for k, v in filters.items() if v}
+
+
+def _dumps(body) -> str:
+    """JSON with non-ASCII names kept readable (UTF-8)."""
+    import json
+
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+@bp.route("/groups/<int:group_id>")
+def group(group_id: int):
+    """One published group by its stable id."""
+    found = db.session.scalar(select(Group).where(Group.id == group_id, Group.published.is_(True)))
+    if found is None:
+        abort(404)
+    return _open(Response(_dumps(group_json(found)), mimetype="application/json"))
+
+
+@bp.route("/groups.csv")
+def groups_csv():
+    """Every matching published group as CSV (UTF-8, header row, safe in spreadsheets)."""
+    body = service.groups_csv(service.published_filter(**_filters()))
+    response = Response(body, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="hijacked-groups.csv"'
+    return _open(response)
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of the open-data API."""
+    return _open(Response(_dumps(openapi_spec()), mimetype="application/json"))
+
+
+def openapi_spec() -> dict:
+    """OpenAPI 3.1 description of /api/v1 (groups and figures)."""
+    text = {"type": "string"}
+    nullable_int = {"type": ["integer", "null"], "minimum": 0}
+    filters = [
+        {"name": "q", "in": "query", "schema": text,
+         "description": "Search in group names; case, accents and Unicode look-alikes are ignored."},
+        {"name": "status", "in": "query",
+         "schema": {"type": "string", "enum": [s.value for s in service.GroupStatus]}},
+        {"name": "crew", "in": "query", "schema": {"type": "string", "enum": [c.value for c in service.Crew]}},
+    ]
+    group_schema = {
+        "type": "object",
+        "required": list(service.CSV_COLUMNS) + ["urls"],
+        "properties": {
+            "id": {"type": "integer", "description": "Stable identifier of the group."},
+            "slug": {"type": "string", "description": "Readable part of the group's page address."},
+            "name": text,
+            "status": {"type": "string", "enum": [s.value for s in service.GroupStatus]},
+            "crew": {"type": "string", "enum": [c.value for c in service.Crew]},
+            "hijacked_on": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}(-\d{2})?$",
+                            "description": "A day (YYYY-MM-DD) or a month (YYYY-MM)."},
+            "members_at_hijack": nullable_int,
+            "members_after": nullable_int,
+            "facebook_url": {"type": ["string", "null"], "format": "uri"},
+            "source": {"type": "string", "enum": ["letter-2014", "report"]},
+            "published_at": {"type": ["string", "null"], "format": "date-time"},
+            "account_it": {"type": "string", "description": "Moderated account in Italian (may be empty)."},
+            "account_en": {"type": "string", "description": "Moderated account in English (may be empty)."},
+            "urls": {"type": "object", "properties": {"it": {"type": "string", "format": "uri"},
+                                                      "en": {"type": "string", "format": "uri"}}},
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Registry of hijacked Facebook groups", "version": "1",
+                 "description": "Open data about the Italian Facebook groups hijacked since 2014, as "
+                                "published by the moderators. Contains no personal data."},
+        "servers": [{"url": url_for("api.groups", _external=True).rsplit("/groups", 1)[0]}],
+        "paths": {
+            "/groups": {"get": {
+                "summary": "Published groups, paginated",
+                "parameters": filters + [
+                    {"name": "sort", "in": "query",
+                     "schema": {"type": "string", "enum": list(service.SORTS), "default": "name"},
+                     "description": "name, date, members (ascending) or -date, -members, -added "
+                                    "(descending); unknown values last."},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                    {"name": "per_page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                                "default": DEFAULT_PER_PAGE}},
+                ],
+                "responses": {
+                    "200": {"description": "A page of groups", "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "properties": {
+                            "data": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}},
+                            "meta": {"type": "object", "properties": {
+                                "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                                "total": {"type": "integer"}, "pages": {"type": "integer"},
+                                "members_affected": {"type": "integer"},
+                                "groups_without_member_count": {"type": "integer"}}},
+                            "links": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+                        }}}}},
+                    "400": {"description": "page or per_page out of range"},
+                },
+            }},
+            "/groups/{id}": {"get": {
+                "summary": "One published group",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "The group", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Group"}}}},
+                              "404": {"description": "No published group has this id"}},
+            }},
+            "/groups.csv": {"get": {
+                "summary": "Every matching published group as CSV",
+                "description": "UTF-8, comma-separated, a header row with the Group fields except urls. "
+                               "Cells that a spreadsheet would run as a formula (starting with = + - @, "
+                               "tab or carriage return) are prefixed with an apostrophe.",
+                "parameters": filters,
+                "responses": {"200": {"description": "CSV file", "content": {"text/csv": {"schema": text}}}},
+            }},
+            "/stats": {"get": {
+                "summary": "The campaign's headline figures",
+                "responses": {"200": {"description": "Figures", "content": {"application/json": {
+                    "schema": {"type": "object"}}}}},
+            }},
+        },
+        "components": {"schemas": {"Group": group_schema}},
+    }
