@@ -1,11 +1,59 @@
-"""Press room (placeholder until the press issue lands)."""
-from flask import render_template
+"""The press room page and its downloads (/it/stampa/…, /en/press/…; see docs/press.md)."""
+from flask import abort, current_app, render_template, send_file
 
-from app.i18n import localized_route
-from app.press import bp
+from app.i18n import current_lang, localized_route
+from app.letter.service import current_letter
+from app.press import bp, service
+from app.stats import figures
+
+# Downloads may be cached briefly by browsers and proxies, then revalidated with the ETag.
+MAX_AGE = 60
 
 
 @localized_route(bp, {"it": "/stampa", "en": "/press"})
 def index():
-    """The press room."""
-    return render_template("placeholder.html")
+    """The press room: figures with their date, the story, the downloads, how to cite, contact."""
+    lang = current_lang()
+    letter = current_letter(lang)
+    if letter is None:
+        abort(503, "The letter is not loaded yet: run `flask --app wsgi seed`.")
+    edition = service.current_edition()
+    downloads = []
+    for doc_id in service.LISTED:
+        downloads.append({"doc": service.DOCS[doc_id], "url": service.url_of(doc_id, lang),
+                          "stored": service.peek(doc_id, edition)})
+    stale = any(d["stored"] is None or not d["stored"].current for d in downloads)
+    if stale and current_app.config.get("PRESS_RENDER_IN_BACKGROUND", not current_app.testing):
+        service.render_in_background(edition)
+    share_url = service.url_of(f"share-{lang}.png", lang, external=True)
+    return render_template("press/index.html", letter=letter, stats=figures(), edition=edition,
+                           downloads=downloads, share_url=share_url,
+                           share_size=service.SHARE_SIZE, stale=stale, format_size=service.human_size,
+                           contact=current_app.config.get("PRESS_CONTACT") or "")
+
+
+@localized_route(bp, {"it": "/stampa/<slug>", "en": "/press/<slug>"})
+def document(slug: str):
+    """One document of the current edition, from disk, with ETag (its SHA-256) and
+    Last-Modified, so a repeated request answers 304 Not Modified."""
+    doc_id = service.SLUGS[current_lang()].get(slug)
+    if doc_id is None:
+        abort(404)
+    stored = service.get(doc_id)
+    doc = stored.doc
+    response = send_file(
+        stored.path, mimetype=doc.mimetype, download_name=doc.filename,
+        as_attachment=doc.kind == "zip", conditional=True, etag=stored.sha256,
+        last_modified=stored.modified, max_age=MAX_AGE,
+    )
+    response.headers["X-Statement-Edition"] = stored.edition
+    return response
+
+
+@bp.cli.command("press-render")
+def press_render():
+    """Render the press documents of the current content (deploys and cron; optional)."""
+    import click
+
+    for stored in service.render_all():
+        click.echo(f"{stored.sha256}  {stored.size:>9}  {stored.path}")
