@@ -31,7 +31,7 @@ class Config:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_TIMEOUT = 10
-    MAIL_DEFAULT_SENDER = "Gruppi rubati <noreply@localhost>"
+    MAIL_DEFAULT_SENDER = "noreply@localhost"  # a bare address gets the site name in the mail's language
     MAIL_MAX_ATTEMPTS = 8  # outbox: give up on a mail after this many failed sends
     # Send mails right after the request that queued them commits (off: only `flask mail send`).
     MAIL_SEND_ON_COMMIT = True

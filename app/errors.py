@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if _wants_json():
             return jsonify(error=error.name, status=error.code), error.code
-        if LANG_ARG not in g:
+        if not g.get(LANG_ARG):
             g.lang_code = lang_from_path(request.path)
         template = "errors/404.html" if error.code == 404 else "errors/error.html"
         return render_template(template, error=error), error.code
@@ -30,6 +30,6 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if _wants_json():
             return jsonify(error="Internal Server Error", status=500), 500
-        if LANG_ARG not in g:
+        if not g.get(LANG_ARG):
             g.lang_code = lang_from_path(request.path)
         return render_template("errors/500.html"), 500

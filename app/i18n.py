@@ -76,8 +76,7 @@ def init_app(app: Flask) -> None:
 
     @app.url_value_preprocessor
     def pull_lang(endpoint, values):
-        if values and LANG_ARG in values:
-            g.lang_code = values.pop(LANG_ARG)
+        g.lang_code = values.pop(LANG_ARG, None) if values else None
 
     @app.url_defaults
     def add_lang(endpoint, values):

@@ -9,6 +9,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -104,6 +105,27 @@ def config_overrides():
     return {}
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads and closes each response, like a real server does: so
+    `call_on_close` work (sending queued mail) has run when the call returns."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+def _fresh_g():
+    """Forget what a previous request of the same test left in `g` (locale, user, language)."""
+    from flask import g
+
+    from app.i18n import LANG_ARG
+
+    lang = g.get(LANG_ARG)  # set just now by the URL value preprocessor
+    for key in list(g):
+        g.pop(key)
+    g.setdefault(LANG_ARG, lang)
+
+
 @contextmanager
 def _app_on(database_uri: str, tmp_path, overrides: dict):
     """An app on `database_uri` inside its app context; every table is emptied afterwards."""
@@ -114,6 +136,10 @@ def _app_on(database_uri: str, tmp_path, overrides: dict):
         **overrides,
     }
     app = create_app(make_test_config(database_uri, **settings))
+    app.test_client_class = BufferedClient
+    # The fixture keeps an app context pushed (so tests can use db.session), and Flask reuses it
+    # for the test client's requests; give each request a fresh `g`, as production does.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     from app import stats
     from app.letter import service as letter_service
 
@@ -127,7 +153,8 @@ def _app_on(database_uri: str, tmp_path, overrides: dict):
             with db.engine.begin() as conn:
                 for table in reversed(db.metadata.sorted_tables):
                     conn.execute(table.delete())
-    limiter.reset()
+    if limiter.enabled:
+        limiter.reset()
     stats.clear_cache()
 
 
