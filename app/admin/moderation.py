@@ -34,6 +34,11 @@ def _labels() -> dict:
     }
 
 
+def _text(field) -> str:
+    """A text field's value, stripped ("" when it was not sent at all)."""
+    return (field.data or "").strip()
+
+
 def _report_or_404(report_id: int, lock: bool = False) -> Report:
     """The report, locked for this transaction when about to change (two moderators, one report)."""
     report = db.session.get(Report, report_id, with_for_update=lock)
@@ -116,9 +121,10 @@ def publish(report_id: int):
         return _render_report(report, 422, publish_form=form)
     edits = {name: form[name].data for name in registry.EDITABLE}
     edits["hijacked_on"] = edits["hijacked_on"] or None
+    edits["account_it"], edits["account_en"] = _text(form.account_it), _text(form.account_en)
     edits["evidence_ids"] = [int(i) for i in request.form.getlist("evidence") if i.isdigit()]
     edits["screenshot_ids"] = [int(i) for i in request.form.getlist("screenshots") if i.isdigit()]
-    edits["note"] = form.note.data.strip()
+    edits["note"] = _text(form.note)
     try:
         group = service.publish(report, edits)
     except registry.DuplicateGroupError as exc:
@@ -148,7 +154,7 @@ def reject(report_id: int):
         db.session.rollback()
         return _render_report(report, 422, reject_form=form)
     try:
-        service.reject(report, form.reason.data, form.note.data.strip(), form.message.data or "")
+        service.reject(report, form.reason.data, _text(form.note), _text(form.message))
     except registry.ModerationError:
         return _already_decided(report)
     db.session.commit()
@@ -172,7 +178,7 @@ def merge(report_id: int):
         db.session.rollback()
         return _render_report(report, 422, merge_form=form)
     try:
-        service.merge(report, group, form.note.data.strip())
+        service.merge(report, group, _text(form.note))
     except registry.ModerationError:
         return _already_decided(report)
     db.session.commit()
@@ -232,7 +238,7 @@ def group_status(group_id: int):
     form = StatusForm()
     if form.validate():
         try:
-            service.change_status(group, form.status.data, form.note.data.strip())
+            service.change_status(group, form.status.data, _text(form.note))
         except registry.ModerationError:
             form.status.errors = [_("The group already has this status.")]
         else:
