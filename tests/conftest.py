@@ -153,6 +153,7 @@ def _app_on(database_uri: str, tmp_path, overrides: dict):
             with db.engine.begin() as conn:
                 for table in reversed(db.metadata.sorted_tables):
                     conn.execute(table.delete())
+            db.engine.dispose()  # each test's app has its own pool: close it
     if limiter.enabled:
         limiter.reset()
     stats.clear_cache()
