@@ -107,10 +107,15 @@ class SignForm(PublicForm):
         self.country.choices = list(country_choices(lang))
         self.group_id.choices = [("", _l("— choose from the registry —"))] + [(str(i), n) for i, n in groups]
 
-    def validate_group_name(self, field):
-        """An admin says which group: from the list or typed."""
-        if self.is_admin.data and not self.group_id.data and not field.data:
-            raise ValidationError(_l("Please choose your group from the list or type its name."))
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then: an admin says which group (from the list or typed).
+        Not an inline validator: the Optional() of an empty field would skip it."""
+        valid = super().validate(extra_validators)
+        if self.is_admin.data and not self.group_id.data and not self.group_name.data:
+            self.group_name.errors = [*self.group_name.errors,
+                                      _l("Please choose your group from the list or type its name.")]
+            valid = False
+        return valid
 
     def chosen_group_id(self) -> int | None:
         """The registry group chosen, if any."""

@@ -1,0 +1,74 @@
+"""Helpers for the petition tests: signing, reading mailed links, a loopback SMTP server."""
+import re
+import socket
+
+import pytest
+from conftest import SMTPSink, html_part, text_part  # noqa: F401  (re-exported for the tests)
+from flask import g
+from sqlalchemy import func, select
+
+from app import stats
+from app.extensions import db
+from app.models import Signature
+
+PATHS = {"it": {"sign": "/it/firma", "list": "/it/firme"}, "en": {"sign": "/en/sign", "list": "/en/signatures"}}
+CONFIRM_LINK = re.compile(r"http://localhost/(?:it/firma/conferma|en/sign/confirm)/[A-Za-z0-9_-]+")
+WITHDRAW_LINK = re.compile(r"http://localhost/(?:it/firma/ritira|en/sign/withdraw)/[A-Za-z0-9_-]+")
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (right now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A loopback SMTP server on a free port (aiosmtpd's Controller cannot start on port 0)."""
+    sink = SMTPSink()
+    sink.controller.port = free_port()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def fetch(client, url: str, method: str = "GET", **kwargs):
+    """A request as a browser makes it. The response is closed (buffered), so mails queued by
+    the request are sent as in production (call_on_close). The tests keep one app context open,
+    which Flask reuses for every request: forget the previous request's language."""
+    g.pop("_flask_babel", None)
+    g.pop("lang_code", None)
+    return client.open(url, method=method, buffered=True, **kwargs)
+
+
+def form_data(**fields) -> dict:
+    """A valid signing form, with `fields` changed (None removes a field)."""
+    data = {"name": "Maria Rossi", "email": "maria@example.org", "city": "Bologna", "country": "IT",
+            "reason": "", "privacy": "y"}
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def sign(client, lang: str = "it", **fields):
+    """Post the signing form in `lang`."""
+    return fetch(client, PATHS[lang]["sign"], "POST", data=form_data(**fields))
+
+
+def last_link(smtp, address: str, pattern=CONFIRM_LINK) -> str:
+    """The path of the last link matching `pattern` mailed to `address`."""
+    links = [m for msg in smtp.to(address) for m in pattern.findall(text_part(msg))]
+    assert links, f"no link in the mails to {address}"
+    return links[-1].removeprefix("http://localhost")
+
+
+def count() -> int:
+    """The public count as /api/v1/stats would show it now."""
+    stats.clear_cache()
+    return stats.figures().signatures
+
+
+def rows() -> int:
+    """Signature rows in the database."""
+    db.session.rollback()
+    return db.session.scalar(select(func.count(Signature.id)))
