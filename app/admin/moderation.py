@@ -9,6 +9,7 @@ from app.admin import bp, service
 from app.admin.forms import (CREW_LABELS, REJECT_LABELS, STATUS_LABELS, AccountForm, MergeForm,
                              PublishForm, RejectForm, SearchForm, StatusForm)
 from app.extensions import db
+from app.i18n import current_lang
 from app.models import AuditLog, Group, Report, ReportStatus, Screenshot
 from app.models.registry import ReporterRole
 from app.registry import service as registry
@@ -222,7 +223,7 @@ def _render_group(group: Group, status: int = 200, **forms):
         formdata=None, data={"account_it": group.account_it, "account_en": group.account_en})
     return render_template("admin/group.html", group=group, status_form=status_form,
                            account_form=account_form,
-                           public_url=service.public_group_url(group, "it"), **_labels()), status
+                           public_url=service.public_group_url(group, current_lang()), **_labels()), status
 
 
 @bp.route("/groups/<int:group_id>")
