@@ -3,15 +3,18 @@ the audit log."""
 import json
 from datetime import timedelta
 
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import BuildError
 
 from app.extensions import db
 from app.models import AuditLog, Moderator
 from app.models.admin import burn_password_check
 from app.models.base import utcnow
+from app.outbox import enqueue
+from app.registry import service as registry
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -159,9 +162,6 @@ def report_snapshot(report) -> dict:
 
 def public_group_url(group, lang: str) -> str:
     """The absolute address of a group's public page in `lang` (for mails and the back office)."""
-    from flask import url_for
-    from werkzeug.routing import BuildError
-
     try:
         return url_for("registry.group", slug=group.slug, lang_code=lang, _external=True)
     except BuildError:  # the registry has no page per group: its index then
@@ -171,8 +171,6 @@ def public_group_url(group, lang: str) -> str:
 def publish(report, edits: dict):
     """Publish a queued report with the moderator's edits, log it, mail the reporter. The caller
     commits. Raises the registry's ModerationError (or DuplicateGroupError)."""
-    from app.registry import service as registry
-
     before = {"report": report_snapshot(report), "group": group_snapshot(report.group)}
     group = registry.publish_report(report, edits)
     audit("report.publish", "report", report.id, before=before,
@@ -185,8 +183,6 @@ def publish(report, edits: dict):
 def merge(report, group, note: str = ""):
     """Fold a queued report into `group` as additional information, log it, mail the reporter
     (their information now stands on a public entry). The caller commits."""
-    from app.registry import service as registry
-
     before = {"report": report_snapshot(report), "group": group_snapshot(group)}
     registry.merge_report(report, group, {"note": note} if note else {})
     audit("report.merge", "report", report.id, before=before,
@@ -198,9 +194,6 @@ def merge(report, group, note: str = ""):
 def reject(report, reason, note: str = "", message: str = ""):
     """Reject a report with a reason (and an internal note), log it, and mail the reporter the
     reason and `message` in their language. The caller commits."""
-    from app.outbox import enqueue
-    from app.registry import service as registry
-
     before = {"report": report_snapshot(report)}
     registry.reject_report(report, reason, note)
     audit("report.reject", "report", report.id, before=before,
@@ -212,8 +205,6 @@ def reject(report, reason, note: str = "", message: str = ""):
 
 def change_status(group, new_status, note: str = ""):
     """A later status change of a group, on its public timeline and in the log. The caller commits."""
-    from app.registry import service as registry
-
     before = group_snapshot(group)
     event = registry.change_status(group, new_status, note)
     audit("group.status", "group", group.id, before={"status": before["status"]},
@@ -235,14 +226,10 @@ def set_account(group, account_it: str, account_en: str) -> bool:
 
 def _mail_published(report, group) -> None:
     """Tell the reporter, in their language, that their report is on the public registry."""
-    from app.outbox import enqueue
-
     enqueue(report.reporter_email, "report_published", report.lang, ref=f"report:{report.id}",
             report=report, group=group, group_url=public_group_url(group, report.lang))
 
 
 def _report_form_url(lang: str) -> str:
     """The report form, absolute, in `lang`."""
-    from flask import url_for
-
     return url_for("registry.report", lang_code=lang, _external=True)
