@@ -1,0 +1,105 @@
+"""The petition under concurrent requests: one row per person, one confirmation, one mail each."""
+import re
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from test_petition_helpers import count, form_data, smtp_server  # noqa: F401  (smtp_server is a fixture)
+
+from app.extensions import db, mail
+from app.models import OutboxMail, Signature
+from app.outbox import deliver, enqueue
+
+
+@pytest.fixture
+def config_overrides():
+    """Mails stay in the outbox: these tests look at rows, not at delivery."""
+    return {"MAIL_SEND_ON_COMMIT": False}
+
+
+def in_threads(n: int, work) -> list:
+    """Run `work(i)` in `n` threads released together; return the results (re-raising errors)."""
+    barrier = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # collected, so that the test fails with it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    return results
+
+
+def concurrent_signing_gives_one_row(app):
+    """50 clients post the same new address at once."""
+    data = form_data(email="Same.Person@example.org")
+    statuses = in_threads(50, lambda i: app.test_client().post("/it/firma", data=data).status_code)
+    assert statuses == [200] * 50
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Signature.id))) == 1
+    mails = db.session.scalar(select(func.count(OutboxMail.id)))
+    assert 1 <= mails <= 5
+    assert db.session.scalar(select(Signature.mails_sent)) == mails
+
+
+def test_50_concurrent_posts_of_one_email_give_one_row_sqlite(app):
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith(("sqlite:///", "postgresql"))  # a file, not memory
+    concurrent_signing_gives_one_row(app)
+
+
+@pytest.mark.postgres
+def test_50_concurrent_posts_of_one_email_give_one_row_postgres(pg_app):
+    assert pg_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    concurrent_signing_gives_one_row(pg_app)
+
+
+def confirm_token_of(address: str) -> str:
+    """The confirm path in the (unsent) mail queued for `address`."""
+    body = db.session.scalar(select(OutboxMail.body_text).where(OutboxMail.to_addr == address))
+    return re.search(r"http://localhost(/\S+/conferma/\S+|/\S+/confirm/\S+)", body).group(1)
+
+
+def test_10_concurrent_confirms_count_once(app):
+    client = app.test_client()
+    client.post("/en/sign", data=form_data(email="click@example.org"))
+    path = confirm_token_of("click@example.org")
+    statuses = in_threads(10, lambda i: app.test_client().post(path).status_code)
+    assert statuses == [200] * 10
+    db.session.rollback()
+    assert count() == 1
+    thanks = db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.template == "signature_confirmed"))
+    assert thanks == 1
+
+
+@pytest.mark.postgres
+def test_two_senders_never_send_one_mail_twice(pg_app, smtp_server):
+    smtp_server.clear()
+    pg_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_BACKEND="smtp")
+    mail.init_app(pg_app)
+    for i in range(40):
+        enqueue(f"reader{i}@example.org", "signature_confirm", "en", ref=f"test:{i}",
+                name="Reader", days=7, confirm_url=f"http://localhost/en/sign/confirm/t{i}")
+    db.session.commit()
+
+    def sender(i):
+        sent = 0
+        with pg_app.app_context():
+            while True:
+                done, failed = deliver(limit=3)
+                sent += done
+                if done + failed == 0:
+                    return sent
+
+    sent = in_threads(4, sender)
+    assert sum(sent) == 40
+    assert sum(1 for s in sent if s) >= 2, "the senders did not actually run side by side"
+    received = sorted(m["To"] for m in smtp_server.messages)
+    assert received == sorted(f"reader{i}@example.org" for i in range(40))

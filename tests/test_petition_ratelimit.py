@@ -1,0 +1,80 @@
+"""Per-IP rate limits on signing are silent: the visitor sees the normal answer, the signature is
+stored marked as suspect and neither counted nor listed."""
+import secrets
+
+import pytest
+from conftest import REDIS_URI
+from sqlalchemy import select
+from test_petition_helpers import count, fetch, form_data, last_link, smtp_server  # noqa: F401
+
+from app.extensions import db, limiter
+from app.models import Signature
+
+
+@pytest.fixture
+def config_overrides(request):
+    """Rate limits on (memory storage; Redis for tests marked `redis`)."""
+    overrides = {"RATELIMIT_ENABLED": True, "RATELIMIT_SIGN": "1 per minute;5 per 5 minutes"}
+    if request.node.get_closest_marker("redis"):
+        overrides["RATELIMIT_STORAGE_URI"] = REDIS_URI
+    return overrides
+
+
+def sign_from(client, ip: str, lang: str = "en", **fields):
+    """Sign as a visitor at `ip`."""
+    path = "/it/firma" if lang == "it" else "/en/sign"
+    return fetch(client, path, "POST", data=form_data(public="y", **fields), environ_base={"REMOTE_ADDR": ip})
+
+
+def suspect_of(address: str) -> bool:
+    """Whether the signature of `address` was marked as over the limit."""
+    db.session.rollback()
+    return db.session.scalar(select(Signature.suspect).where(Signature.email == address))
+
+
+def silent_limit(client, smtp, ip: str, other_ip: str) -> None:
+    """The burst limit (1 per minute) marks the second signature from one IP, silently."""
+    first = sign_from(client, ip, name="First Person", email="first@example.org")
+    second = sign_from(client, ip, name="Second Person", email="second@example.org")
+    third = sign_from(client, other_ip, name="Third Person", email="third@example.org")
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert first.get_data() == second.get_data()  # scripts learn nothing
+    assert [suspect_of(a) for a in ("first@example.org", "second@example.org", "third@example.org")] == [
+        False, True, False]
+    # The suspect one still gets its mail and can confirm, but it is neither counted nor listed.
+    for address in ("first@example.org", "second@example.org", "third@example.org"):
+        fetch(client, last_link(smtp, address), "POST")
+    assert count() == 2
+    listed = fetch(client, "/en/signatures").get_data(as_text=True)
+    assert "First Person" in listed and "Third Person" in listed and "Second Person" not in listed
+
+
+def test_rate_limit_is_silent(seeded, client, smtp):
+    silent_limit(client, smtp, "10.0.0.1", "10.0.0.2")
+
+
+def test_sustained_limit_counts_every_attempt(app, client):
+    app.config["RATELIMIT_SIGN"] = "100 per minute;3 per 5 minutes"
+    for i in range(5):
+        assert sign_from(client, "10.0.0.9", email=f"p{i}@example.org").status_code == 200
+    assert [suspect_of(f"p{i}@example.org") for i in range(5)] == [False, False, False, True, True]
+
+
+def test_invalid_forms_and_the_honeypot_store_nothing_even_over_the_limit(app, client):
+    for _ in range(3):
+        assert sign_from(client, "10.0.0.7", email="not-an-address").status_code == 422
+        assert sign_from(client, "10.0.0.7", email="bot@example.org", website="x").status_code == 200
+    db.session.rollback()
+    assert db.session.scalar(select(Signature)) is None
+
+
+@pytest.mark.redis
+def test_rate_limit_is_silent_with_redis_storage(seeded, client, smtp):
+    import redis
+
+    assert limiter.storage.__class__.__name__.startswith("Redis")
+    run = secrets.token_hex(2)  # fresh addresses, whatever an earlier run left in Redis
+    ip, other_ip = f"10.{int(run[:2], 16)}.{int(run[2:], 16)}.1", f"10.{int(run[:2], 16)}.{int(run[2:], 16)}.2"
+    silent_limit(client, smtp, ip, other_ip)
+    keys = redis.Redis.from_url(REDIS_URI).keys("*petition-sign*")
+    assert any(ip.encode() in key for key in keys)
