@@ -1,10 +1,10 @@
 """The press room page and its downloads (/it/stampa/…, /en/press/…; see docs/press.md)."""
 from flask import abort, current_app, render_template, send_file
 
+from app import stats
 from app.i18n import current_lang, localized_route
 from app.letter.service import current_letter
 from app.press import bp, service
-from app.stats import figures
 
 # Downloads may be cached briefly by browsers and proxies, then revalidated with the ETag.
 MAX_AGE = 60
@@ -26,7 +26,7 @@ def index():
     if stale and current_app.config.get("PRESS_RENDER_IN_BACKGROUND", not current_app.testing):
         service.render_in_background(edition)
     share_url = service.url_of(f"share-{lang}.png", lang, external=True)
-    return render_template("press/index.html", letter=letter, stats=figures(), edition=edition,
+    return render_template("press/index.html", letter=letter, stats=stats.figures(), edition=edition,
                            downloads=downloads, share_url=share_url,
                            share_size=service.SHARE_SIZE, stale=stale, format_size=service.human_size,
                            contact=current_app.config.get("PRESS_CONTACT") or "")

@@ -262,21 +262,25 @@ def get(doc_id: str, edition: Edition | None = None, allow_previous: bool = True
             fcntl.flock(lock, fcntl.LOCK_EX)  # nothing to serve: wait for the other render
         try:
             if not target.is_file():  # the other render may have finished meanwhile
-                data = RENDERERS[doc.kind](doc, edition)
-                _write_atomic(target, data)
+                generated = _now()
+                data = RENDERERS[doc.kind](doc, edition, generated)
+                _write_atomic(target, data, generated)
                 _prune(edition.key)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return describe(target, doc, edition.key, current=True)
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary file and rename, so a reader never sees half a document."""
+def _write_atomic(target: Path, data: bytes, generated: datetime) -> None:
+    """Write to a temporary file and rename, so a reader never sees half a document. The file's
+    time is the generation time the document states (Last-Modified, and the page, show it)."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)
+        stamp = generated.timestamp()
+        os.utime(tmp, (stamp, stamp))
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -413,10 +417,9 @@ def _local_fetcher(static: str):
     return LocalFetcher(allowed_protocols=("file",))
 
 
-def _render_letter_pdf(doc: Doc, edition: Edition) -> bytes:
+def _render_letter_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     """The letter in one language, or both (Italian first), with the figures "as of"."""
     langs = [doc.lang] if doc.lang else ["it", "en"]
-    generated = _now()
     with _site_context():
         sections = []
         for lang in langs:
@@ -451,9 +454,8 @@ def published_groups() -> list[Group]:
         select(Group).where(Group.published.is_(True)).order_by(Group.name_folded, Group.id)))
 
 
-def _render_annex_pdf(doc: Doc, edition: Edition) -> bytes:
+def _render_annex_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     """The registry annex: every published group in a table."""
-    generated = _now()
     with _site_context(), _in(doc.lang):
         html = render_template(
             "press/print/annex.html", lang=doc.lang, groups=published_groups(),
@@ -481,9 +483,8 @@ def markdown_to_text(source: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _render_text(doc: Doc, edition: Edition) -> bytes:
+def _render_text(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     """The letter as plain text (UTF-8) or Markdown, with a header saying what it is."""
-    generated = _now()
     with _site_context(), _in(doc.lang):
         letter = _letter(doc.lang)
         template = "press/print/letter.md" if doc.kind == "md" else "press/print/letter.txt"
@@ -525,15 +526,14 @@ def registry_csv() -> str:
     return groups_csv(published_filter())
 
 
-def _render_csv(doc: Doc, edition: Edition) -> bytes:
-    """The registry as CSV, UTF-8 with a byte order mark so spreadsheets read the accents."""
-    return ("\ufeff" + registry_csv()).encode("utf-8")
+def _render_csv(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+    """The registry as CSV (UTF-8), byte for byte what /api/v1/groups.csv serves."""
+    return registry_csv().encode("utf-8")
 
 
-def _render_zip(doc: Doc, edition: Edition) -> bytes:
+def _render_zip(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     """The press kit: every document of this edition and a README with figures and SHA-256s."""
     members = [get(d.id, edition, allow_previous=False) for d in DOCS.values() if d.in_kit]
-    generated = _now()
     with _site_context():
         readme = render_template(
             "press/print/README.txt", files=members,
@@ -557,7 +557,7 @@ def _readme_part(lang: str, edition: Edition, generated: datetime) -> dict:
         return {**_context(edition, lang, generated), "title": _letter(lang).title}
 
 
-def _render_share(doc: Doc, edition: Edition) -> bytes:
+def _render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     """The share image for social networks: the headline figures, live, in one language."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -565,27 +565,29 @@ def _render_share(doc: Doc, edition: Edition) -> bytes:
     bold = str(fonts / "DejaVuSans-Bold.ttf")
     regular = str(fonts / "DejaVuSans.ttf")
     width, height = SHARE_SIZE
-    image = Image.new("RGB", SHARE_SIZE, "#1d2b3a")
+    image = Image.new("RGB", SHARE_SIZE, "#1d3557")  # the site's colours
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, 24, height), fill="#e4572e")
+    draw.rectangle((0, 0, 24, height), fill="#b3261e")
     with _site_context(), _in(doc.lang):
         f = edition.figures
         title = _("Dear Humanity")
         if f.signatures:
             big = format_decimal(f.signatures)
             line = _("people have signed the open letter")
+            detail = _("%(groups)s groups · at least %(members)s members affected",
+                       groups=format_decimal(f.groups), members=format_decimal(f.members_affected))
         else:
             big = format_decimal(f.groups)
             line = _("Facebook groups hijacked, in the public registry")
-        detail = _("%(groups)s groups · at least %(members)s members affected",
-                   groups=format_decimal(f.groups), members=format_decimal(f.members_affected))
+            detail = _("at least %(members)s members affected",
+                       members=format_decimal(f.members_affected))
         as_of = _("As of %(date)s", date=format_datetime(f.updated_at, "medium"))
         address = url_for("press.index", _external=True).split("://", 1)[-1]
     draw.text((80, 70), title, font=ImageFont.truetype(bold, 56), fill="#ffffff")
     size = 200
     while size > 60 and draw.textlength(big, font=ImageFont.truetype(bold, size)) > width - 160:
         size -= 10
-    draw.text((80, 150), big, font=ImageFont.truetype(bold, size), fill="#f6c85f")
+    draw.text((80, 150), big, font=ImageFont.truetype(bold, size), fill="#ffbf47")
     draw.text((80, 390), line, font=_fit(draw, line, regular, 44, width - 160), fill="#ffffff")
     draw.text((80, 460), detail, font=_fit(draw, detail, regular, 32, width - 160), fill="#d8e1ea")
     draw.text((80, 550), f"{address} · {as_of}", font=_fit(draw, f"{address} · {as_of}",
