@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, MultipleFileField, RadioField, SelectField, StringField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.forms import PublicForm
@@ -110,10 +111,10 @@ class ReportForm(PublicForm):
                                validators=[DataRequired(_l("Please enter the group's Facebook address."))],
                                render_kw={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"})
     status = SelectField(_l("Where it stands now"),
-                         choices=[(s.value, label) for s, label in STATUS_LABELS.items()],
+                         choices=[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
                          default=GroupStatus.hijacked.value)
     crew = SelectField(_l("Who took it"),
-                       choices=[(c.value, label) for c, label in CREW_LABELS.items()],
+                       choices=[SelectChoice(c.value, label) for c, label in CREW_LABELS.items()],
                        default=Crew.unknown.value)
     hijacked_on = StringField(_l("When it happened"), filters=[_clean],
                               validators=[Optional(), Length(max=20)])
@@ -139,7 +140,7 @@ class ReportForm(PublicForm):
                                  validators=[DataRequired(_l("Please enter your email address."))],
                                  render_kw={"autocomplete": "email", "type": "email"})
     reporter_role = RadioField(_l("You were in the group as"),
-                               choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+                               choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
                                validators=[InputRequired(_l("Please tell us what you were in the group."))])
     consent = BooleanField(
         _l("I agree that moderators may use this report, and publish the facts and the evidence "
