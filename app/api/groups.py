@@ -43,8 +43,8 @@ def groups():
     filters = _filters()
     sort = request.args.get("sort", "name")
     sort = sort if sort in service.SORTS else "name"
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=int) or DEFAULT_PER_PAGE
+    page = request.args.get("page", 1, type=int)
+    per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=int)
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         abort(400)
     rows, total = service.search_groups(sort=sort, page=page, per_page=per_page, **filters)

@@ -1,0 +1,31 @@
+"""The report form's protections: per-IP rate limit (a visible 429 page) and CSRF."""
+import re
+
+import pytest
+
+from test_registry_helpers import fetch, report_data, reports, send_report
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_ENABLED": True, "RATELIMIT_REPORT": "2 per minute"}])
+def test_reports_are_rate_limited_per_ip_with_a_translated_page(app, client):
+    assert send_report(client, "it").status_code == 303
+    assert send_report(client, "en", name="Second").status_code == 303
+    third = send_report(client, "it", name="Third")
+    assert third.status_code == 429
+    assert "Troppi tentativi in poco tempo" in third.get_data(as_text=True)
+    assert [r.name for r in reports()] == ["Cucina Povera Italiana", "Second"]
+    # Reading the form is not limited; another address is not affected.
+    assert fetch(client, "/it/registro/segnala").status_code == 200
+    response = client.post("/en/registry/report", data=report_data(name="Fourth"),
+                           environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
+def test_a_report_without_the_form_token_is_refused(app, client):
+    refused = send_report(client, "en")
+    assert refused.status_code == 400 and reports() == []
+    page = fetch(client, "/en/registry/report").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert send_report(client, "en", csrf_token=token).status_code == 303
+    assert len(reports()) == 1
