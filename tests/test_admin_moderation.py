@@ -325,3 +325,15 @@ def test_audit_page_lists_every_action_with_who_and_when(app, mod_client, smtp):
         assert action in html, action
     assert html.count(EMAIL) >= 4  # the three actions plus the header
     assert html.index("group.status") < html.index("report.publish")  # newest first
+
+
+def test_what_reporters_typed_shows_as_text_never_as_markup(app, mod_client):
+    report = queued_report(app, name='<script src="/x.js"></script>Gruppo', account="<b>bold</b> & <i>co</i>")
+    report.evidence[0].url = "javascript:alert(1)"  # the form refuses it; the back office still never links it
+    db.session.commit()
+    for url in ("/admin/", f"/admin/reports/{report.id}"):
+        html = mod_client.get(url).get_data(as_text=True)
+        assert '<script src="/x.js">' not in html and "&lt;script" in html, url
+    html = mod_client.get(f"/admin/reports/{report.id}").get_data(as_text=True)
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert 'href="javascript:' not in html
