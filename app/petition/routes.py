@@ -4,7 +4,7 @@ import click
 from flask import render_template, request
 from flask.cli import with_appcontext
 
-from app.extensions import client_ip
+from app.extensions import client_ip, csrf
 from app.i18n import current_lang, localized_route
 from app.petition import bp, service
 from app.petition.forms import ButtonForm, SignForm
@@ -28,7 +28,10 @@ def next_milestone(count: int) -> int:
     return service.next_milestone(count)
 
 
+# The forms below check their CSRF token themselves (FlaskForm) instead of the global check,
+# so that an expired token re-renders the form with what was typed instead of a bare 400 page.
 @localized_route(bp, {"it": "/firma", "en": "/sign"}, methods=["GET", "POST"])
+@csrf.exempt
 def sign():
     """The signing form; a valid submission is answered the same way whoever signs."""
     form = new_sign_form()
@@ -52,6 +55,7 @@ def _link_page(template: str, found: bool, **context):
 
 
 @localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"}, methods=["GET", "POST"])
+@csrf.exempt
 def confirm(token: str):
     """Confirm a signature with a button (mail scanners open links, they do not press buttons)."""
     form = ButtonForm()
@@ -63,6 +67,7 @@ def confirm(token: str):
 
 
 @localized_route(bp, {"it": "/firma/ritira/<token>", "en": "/sign/withdraw/<token>"}, methods=["GET", "POST"])
+@csrf.exempt
 def withdraw(token: str):
     """Take a signature back with a button: the person's data is erased."""
     form = ButtonForm()

@@ -1,0 +1,84 @@
+"""The petition in a real headless Chromium: signing with CSRF on, sharing, accessibility."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Signature, SignatureStatus
+from app.models.base import utcnow
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/it/firma", "/en/sign", "/it/firme", "/en/signatures"]
+
+
+@pytest.fixture
+def config_overrides():
+    """CSRF on, as in production."""
+    return {"WTF_CSRF_ENABLED": True}
+
+
+@pytest.fixture
+def signers(seeded):
+    """A few confirmed, listed signatures over three days, so the list and chart have content."""
+    now = utcnow()
+    for i, name in enumerate(["Anna Neri", "Luca Bruno", "Sara Gallo"]):
+        db.session.add(Signature(name=name, email=f"b{i}@example.org", email_canonical=f"b{i}@example.org",
+                                 city="Torino", lang="it", public=True, is_admin=i == 0, group_name="Gruppo X",
+                                 reason="Per i miei gruppi", status=SignatureStatus.confirmed,
+                                 confirmed_at=now - timedelta(days=2 - i), expires_at=now))
+    db.session.commit()
+
+
+def test_sign_in_the_browser_with_csrf(seeded, page):
+    page.goto("/en/sign")
+    page.get_by_label("Full name").fill("Chiara Esposito")
+    page.get_by_label("Email").fill("chiara@example.org")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Sign the letter").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you! Now check your mail"
+    db.session.rollback()
+    assert db.session.scalar(select(Signature.name)) == "Chiara Esposito"
+
+
+def test_errors_in_the_browser_keep_what_was_typed(seeded, page):
+    page.goto("/it/firma")
+    page.get_by_label("Nome e cognome").fill("Chiara Esposito")
+    page.get_by_role("button", name="Firma la lettera").click()
+    assert "Scrivi il tuo indirizzo email." in page.locator("#email-error").inner_text()
+    assert page.get_by_label("Nome e cognome").input_value() == "Chiara Esposito"
+
+
+def test_copy_button_appears_with_javascript(seeded, page):
+    page.goto("/en/sign")
+    assert page.get_by_role("button", name="Copy the link").is_visible()
+
+
+def test_no_csp_violation_no_other_origin_and_fits_a_phone(signers, page, live_server):
+    requests, violations = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in PAGES:
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
+    assert violations == []
+    assert all(url.startswith(live_server) for url in requests)
+
+
+def test_accessibility_no_serious_or_critical_violation(signers, page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems = {}
+    page.goto("/it/firma")
+    page.get_by_label("Sono (o ero) amministratore di un gruppo dirottato").check()
+    page.get_by_role("button", name="Firma la lettera").click()  # the page with errors
+    for path in [None, *PAGES]:
+        if path:
+            page.goto(path)
+        bad = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        if bad:
+            problems[path or "errors"] = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
+    assert problems == {}

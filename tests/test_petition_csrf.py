@@ -1,0 +1,33 @@
+"""CSRF on the petition's forms, turned on as in production."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import OutboxMail, Signature, SignatureStatus
+from app.petition import service
+
+
+@pytest.fixture
+def config_overrides():
+    """CSRF on, as in production."""
+    return {"WTF_CSRF_ENABLED": True}
+
+
+def test_a_post_without_csrf_token_is_refused_and_keeps_what_was_typed(seeded, client):
+    response = client.post("/en/sign", data={"name": "No Token", "email": "nt@example.org", "privacy": "y"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "The form expired. Please send it again." in body and 'value="No Token"' in body
+    assert db.session.scalar(select(Signature)) is None
+
+
+def test_confirm_and_withdraw_buttons_need_the_csrf_token(seeded, client):
+    with client.application.test_request_context("/en/sign"):
+        service.sign(service.SignatureData(name="Token Test", email="tt@example.org"), "en", "10.0.0.1")
+    path = re.search(r"http://localhost(/\S+)", db.session.scalar(select(OutboxMail.body_text))).group(1)
+    response = client.post(path)  # no token: the page with the button again, nothing confirmed
+    assert response.status_code == 200 and "Confirm my signature" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(Signature.status)) == SignatureStatus.pending
