@@ -58,6 +58,7 @@ def list_command():
 
 
 def _get(email: str) -> Moderator:
+    """The moderator EMAIL, or a clear error."""
     moderator = service.get_moderator(email)
     if moderator is None:
         raise click.ClickException(f"no moderator with the email {email}")

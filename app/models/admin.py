@@ -78,6 +78,7 @@ _dummy_hashes: dict[int, str] = {}
 
 
 def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a throwaway password, made once per hasher."""
     key = id(hasher)
     if key not in _dummy_hashes:
         _dummy_hashes[key] = hasher.hash("not the password of anyone")
