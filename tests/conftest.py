@@ -214,6 +214,15 @@ def seeded(app):
     return app
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (right now)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class SMTPSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
 
@@ -222,7 +231,8 @@ class SMTPSink:
 
         self.messages = []
         self.lock = threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=0)
+        # aiosmtpd checks the server is up by connecting to the port: it cannot use port 0.
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
     async def handle_DATA(self, server, session, envelope):
         import email
@@ -235,7 +245,7 @@ class SMTPSink:
 
     def start(self):
         self.controller.start()
-        self.port = self.controller.server.sockets[0].getsockname()[1]
+        self.port = self.controller.port
         return self
 
     def stop(self):
