@@ -1,5 +1,6 @@
 """Error pages, translated, in the language of the URL they answer."""
 from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
         if not g.get(LANG_ARG):
             g.lang_code = lang_from_path(request.path)
         template = "errors/404.html" if error.code == 404 else "errors/error.html"
-        return render_template(template, error=error), error.code
+        return render_template(template, error=error, csrf=isinstance(error, CSRFError)), error.code
 
     @app.errorhandler(Exception)
     def crash(error: Exception):

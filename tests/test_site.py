@@ -208,3 +208,13 @@ def test_a_changed_letter_becomes_a_new_version(app, seeded, monkeypatch, tmp_pa
     assert service.load_letters() == ["en v2"]
     assert service.statement_version() == 3
     assert service.current_letter("en").version == 2
+
+
+@pytest.mark.parametrize("lang,phrase", [("it", "rimasto aperto troppo a lungo"), ("en", "open for too long")])
+def test_a_post_without_csrf_token_gets_a_clear_translated_answer(app, client, lang, phrase):
+    """Forms that are not re-rendered with the error themselves get a translated 400 page."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client.get(f"/admin/login?lang={lang}")
+    response = client.post("/admin/login", data={"email": "a@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert phrase in page_text(response)
