@@ -404,3 +404,24 @@ def test_csv_of_a_published_report_keeps_the_name_as_typed(app, client, smtp):
     db.session.commit()
     rows = list(csv.DictReader(io.StringIO(fetch(client, "/api/v1/groups.csv").get_data(as_text=True))))
     assert rows[0]["name"] == "'=HYPERLINK(\"http://evil.example\")"
+
+
+def test_send_more_information_prefills_the_group(seeded, client):
+    group = db.session.scalar(select(Group).where(Group.name == "NUN TE REGGHE PIÙ"))
+    page = fetch(client, f"/en/registry/group/{group.slug}").get_data(as_text=True)
+    assert f'href="/en/registry/report?group={group.slug}"' in page
+    form = fetch(client, f"/en/registry/report?group={group.slug}").get_data(as_text=True)
+    assert 'value="NUN TE REGGHE PIÙ"' in form
+
+
+def test_purge_deletes_expired_unconfirmed_reports_and_their_files(app, client, smtp, runner):
+    send_report(client, "it", files=[(plain_png(), "a.png")])
+    send_report(client, "en", name="Fresh one", reporter_email="fresh@example.org")
+    old, fresh = reports()
+    path = Path(app.config["UPLOADS_DIR"]) / old.screenshots[0].path
+    assert path.is_file()
+    old.created_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    result = runner.invoke(args=["purge-reports"])
+    assert "unconfirmed reports deleted: 1" in result.output
+    assert [r.name for r in reports()] == ["Fresh one"] and not path.exists()

@@ -2,6 +2,9 @@
 the mailed confirmation link; screenshots that moderators published."""
 import math
 
+import click
+from flask.cli import with_appcontext
+
 from flask import (abort, current_app, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_babel import format_date, format_decimal, gettext as _, ngettext
@@ -203,3 +206,10 @@ def confirm(token: str):
     already = found.status != service.ReportStatus.pending_email
     return _link_page("registry/confirm.html", form=form, report=found, already=already)
 
+
+
+@bp.cli.command("purge-reports")
+@with_appcontext
+def purge_reports_command():
+    """Delete reports whose confirmation link expired unconfirmed, with their screenshots."""
+    click.echo(f"unconfirmed reports deleted: {service.purge_unconfirmed()}")

@@ -100,6 +100,7 @@ def publish_report(report: Report, moderator_edits: dict | None = None) -> Group
         group = _create_group(report, edits)
     report.status = ReportStatus.published
     report.group = group
+    report.token_digest = None  # the mailed link has done its job
     report.decided_at = utcnow()
     _forget_figures()
     return group
@@ -129,6 +130,7 @@ def merge_report(report: Report, group: Group, moderator_edits: dict | None = No
     _apply_to_existing(report, group, dict(moderator_edits or {}))
     report.status = ReportStatus.merged
     report.group = group
+    report.token_digest = None
     report.decided_at = utcnow()
     _forget_figures()
     return group
@@ -368,6 +370,23 @@ def confirm_report(report: Report) -> bool:
     report.status = ReportStatus.queued
     report.confirmed_at = utcnow()
     return True
+
+
+def purge_unconfirmed() -> int:
+    """Delete reports never confirmed within CONFIRM_DAYS, with their screenshot files: we keep
+    no personal data that its owner did not confirm (committed). Returns how many went."""
+    cutoff = utcnow() - timedelta(days=CONFIRM_DAYS)
+    stale = db.session.scalars(select(Report).where(Report.status == ReportStatus.pending_email,
+                                                    Report.created_at < cutoff)).all()
+    from app.models import OutboxMail
+
+    for report in stale:
+        for shot in report.screenshots:
+            screenshot_file(shot).unlink(missing_ok=True)
+        db.session.execute(OutboxMail.__table__.delete().where(OutboxMail.ref == f"report:{report.id}"))
+        db.session.delete(report)
+    db.session.commit()
+    return len(stale)
 
 
 # ---------------------------------------------------------------------------------------------
