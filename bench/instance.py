@@ -231,6 +231,17 @@ class Server:
         """http://127.0.0.1:<port>"""
         return f"http://127.0.0.1:{self.port}"
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's worker processes."""
+        total = 0.0
+        for pid in worker_pids(self.proc.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+        return total
+
     def stop(self) -> None:
         """Stop it (gunicorn shuts its workers down on SIGTERM)."""
         if self.proc.poll() is None:
@@ -240,6 +251,24 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def worker_pids(master: int) -> list[int]:
+    """The child processes of `master` (gunicorn's workers), from /proc (Linux)."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    if children.exists():
+        return [int(p) for p in children.read_text().split()]
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
 
 
 def gunicorn_args(workers: int, port: int | str) -> list[str]:

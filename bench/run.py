@@ -335,7 +335,10 @@ def measure(ctx: Context, sc: Scenario) -> dict:
 
     def run(url: str, script: str, seconds: int, which: str, label: str) -> dict:
         env = {**(sc.wrk_env(ctx, which) if sc.wrk_env else {}), "BENCH_PREFIX": label}
+        server = ctx.bare if which == "base" and sc.baseline == "bare" else ctx.site
+        cpu = server.cpu_seconds()
         data = wrk(ctx.wrk_bin, url, script, seconds, s.threads, s.connections, env)
+        data["server_cpu_s"] = server.cpu_seconds() - cpu
         if which == "site" and sc.after_site_run:
             sc.after_site_run(ctx, data)
         return data
@@ -351,6 +354,10 @@ def measure(ctx: Context, sc: Scenario) -> dict:
         site_runs.append(run(site_url, sc.script, slice_s, "site", f"site{i}"))
     site, base = combine(site_runs), combine(base_runs)
     ratio = site["rps"] / base["rps"] if base["rps"] else 0.0
+    # Server CPU per request: what each request costs the workers, whatever else the machine
+    # runs meanwhile. Its ratio is what the throughput ratio would be on a quiet machine with
+    # a load generator of its own; reported next to it, the targets use the throughput ratio.
+    cpu_ratio = base["cpu_ms_per_request"] / site["cpu_ms_per_request"] if site["cpu_ms_per_request"] else 0.0
     valid, notes = True, []
     for label, data in (("site", site), ("baseline", base)):
         bad = sum(data["errors"].values())
@@ -365,7 +372,9 @@ def measure(ctx: Context, sc: Scenario) -> dict:
         "name": sc.name, "title": sc.title, "phase": sc.phase, "site_url": site_url,
         "baseline_url": base_url, "baseline": sc.baseline_title, "target": sc.target,
         "informative": sc.informative, "rps": site["rps"], "baseline_rps": base["rps"],
-        "ratio": ratio, "valid": valid, "pass": bool(valid and ratio >= sc.target),
+        "ratio": ratio, "cpu_ms_per_request": {"site": site["cpu_ms_per_request"],
+                                                "baseline": base["cpu_ms_per_request"]},
+        "cpu_ratio": cpu_ratio, "valid": valid, "pass": bool(valid and ratio >= sc.target),
         "latency_ms": {"site_mean": site["latency_us"]["mean"] / 1000,
                        "site_p99_max": site["latency_us"]["p99"] / 1000,
                        "baseline_mean": base["latency_us"]["mean"] / 1000},
@@ -388,23 +397,28 @@ def combine(runs: list[dict]) -> dict:
         for k, v in (r.get("counts") or {}).items():
             counts[k] = counts.get(k, 0) + v
     mean = sum(r["latency_us"]["mean"] * r["requests"] for r in runs) / max(requests, 1)
+    cpu = sum(r["server_cpu_s"] for r in runs)
     return {"requests": requests, "seconds": seconds, "rps": requests / seconds if seconds else 0.0,
+            "cpu_ms_per_request": cpu * 1000 / max(requests, 1),
             "errors": errors, "counts": counts,
             "latency_us": {"mean": mean, "p99": max(r["latency_us"]["p99"] for r in runs)}}
 
 
 def table(rows: list[dict], skipped: list[dict]) -> str:
     """The results as a Markdown table (printed, and ready to paste into bench/README.md)."""
-    lines = ["| scenario | requests/s | baseline | baseline requests/s | ratio | target | result |",
-             "|---|---:|---|---:|---:|---:|---|"]
+    lines = ["| scenario | requests/s | baseline | baseline requests/s | ratio | target | result "
+             "| server CPU ms/request (site / baseline) | CPU ratio |",
+             "|---|---:|---|---:|---:|---:|---|---:|---:|"]
     for r in rows:
         verdict = "pass" if r["pass"] else ("INVALID" if not r["valid"] else "FAIL")
         if r["informative"]:
             verdict = f"({verdict}; informative)"
         lines.append(f"| {r['title']} | {r['rps']:,.0f} | {r['baseline']} | {r['baseline_rps']:,.0f} "
-                     f"| {r['ratio']:.0%} | ≥{r['target']:.0%} | {verdict} |")
+                     f"| {r['ratio']:.0%} | ≥{r['target']:.0%} | {verdict} "
+                     f"| {r['cpu_ms_per_request']['site']:.2f} / {r['cpu_ms_per_request']['baseline']:.2f} "
+                     f"| {r['cpu_ratio']:.0%} |")
     for sk in skipped:
-        lines.append(f"| {sk['title']} | – | – | – | – | ≥{sk['target']:.0%} | skipped: {sk['reason']} |")
+        lines.append(f"| {sk['title']} | – | – | – | – | ≥{sk['target']:.0%} | skipped: {sk['reason']} | – | – |")
     return "\n".join(lines)
 
 
@@ -422,7 +436,9 @@ def run_phase(ctx: Context, phase: int, rows: list, skipped: list) -> None:
         row = measure(ctx, sc)
         rows.append(row)
         print(f"  {row['rps']:,.0f} req/s vs {row['baseline_rps']:,.0f} ({row['baseline']}): "
-              f"{row['ratio']:.0%} (target ≥{sc.target:.0%})"
+              f"{row['ratio']:.0%} (target ≥{sc.target:.0%}); server CPU per request "
+              f"{row['cpu_ms_per_request']['site']:.2f} ms vs {row['cpu_ms_per_request']['baseline']:.2f} ms "
+              f"({row['cpu_ratio']:.0%}); load average {row['load_average_1min']['before']:.1f}"
               + "".join(f"\n  note: {n}" for n in row["notes"]), flush=True)
 
 
