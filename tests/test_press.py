@@ -237,6 +237,21 @@ def test_page_in_both_languages_lists_sizes_and_hashes(kit):
 # Caching, versions, locks: with the cheap documents
 # ---------------------------------------------------------------------------------------------
 
+def get_within(app, doc_id: str, seconds: float):
+    """service.get(doc_id) in another thread; returns (thread, result dict) after `seconds`, so a
+    get() that wrongly waits for a lock held by the test fails the test instead of hanging it."""
+    result = {}
+
+    def run():
+        with app.app_context():
+            result["stored"] = service.get(doc_id)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return thread, result
+
+
 @pytest.fixture
 def letter_only(app):
     """The letter and the 2014 groups, and a clean edition cache."""
@@ -304,11 +319,12 @@ def test_a_download_never_waits_for_a_render_in_progress(letter_only, monkeypatc
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # "another process is rendering it"
-        started = time.monotonic()
-        served = service.get("letter-en.txt")
-        assert time.monotonic() - started < 1
-        assert served.edition == old.edition and not served.current
+        thread, result = get_within(letter_only, "letter-en.txt", 2)
+        assert not thread.is_alive(), "the download waited for the other render"
         fcntl.flock(lock, fcntl.LOCK_UN)
+    thread.join(10)
+    served = result["stored"]
+    assert served.edition == old.edition and not served.current
     fresh = service.get("letter-en.txt")
     assert fresh.edition == edition.key and fresh.current and fresh.sha256 != old.sha256
 
@@ -409,3 +425,31 @@ def test_cli_renders_every_document_once(runner, letter_only, fake_pdfs):
     assert result.output.count("\n") == len(service.DOCS)
     runner.invoke(args=["press-render"])
     assert len(fake_pdfs) == 5  # the second run found them all on disk
+
+
+def test_press_kit_download_does_not_wait_for_a_part_another_request_renders(letter_only, fake_pdfs,
+                                                                             monkeypatch):
+    monkeypatch.setattr(stats, "figures", fake_figures(100))
+    old_kit = service.get("press-kit.zip")
+    monkeypatch.setattr(stats, "figures", fake_figures(200))
+    edition = service.current_edition()
+    lock_path = service.root_dir() / edition.key / ".open-letter-en.txt.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another request is rendering a part of the new kit
+        thread, result = get_within(letter_only, "press-kit.zip", 3)
+        assert not thread.is_alive(), "the kit download waited for the other render"
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    thread.join(10)
+    served = result["stored"]
+    assert served.edition == old_kit.edition and not served.current
+    new_kit = service.get("press-kit.zip")
+    assert new_kit.current and new_kit.edition == edition.key
+    readme = zipfile.ZipFile(new_kit.path).read("README.txt").decode()
+    assert "firme confermate: 200" in readme
+
+
+def test_document_before_the_letter_is_loaded_is_503(client, app):
+    service.clear_cache()
+    assert client.get("/en/press/letter.txt").status_code == 503
+    assert client.get("/en/press").status_code == 503

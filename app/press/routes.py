@@ -39,7 +39,10 @@ def document(slug: str):
     doc_id = service.SLUGS[current_lang()].get(slug)
     if doc_id is None:
         abort(404)
-    stored = service.get(doc_id)
+    try:
+        stored = service.get(doc_id)
+    except service.NotReady:
+        abort(503, "The letter is not loaded yet: run `flask --app wsgi seed`.")
     doc = stored.doc
     response = send_file(
         stored.path, mimetype=doc.mimetype, download_name=doc.filename,

@@ -8,7 +8,6 @@ DOCUMENTS_DIR/press/<edition>/, and served from there. A download never waits fo
 another request (thread or process) is doing: a lock file per document says who renders it, and
 while it is held the previous edition's file is served; only when there is none at all do we wait.
 """
-import csv
 import fcntl
 import hashlib
 import io
@@ -192,6 +191,8 @@ def describe(path: Path, doc: Doc, edition_key: str, current: bool) -> Stored:
     digest = _digests.get(cache_key)
     if digest is None:
         digest = file_sha256(path)
+        if len(_digests) > 1000:  # old editions' files: forget them all, recompute on demand
+            _digests.clear()
         _digests[cache_key] = digest
     return Stored(doc, path, st.st_size, digest, datetime.fromtimestamp(st.st_mtime, UTC),
                   edition_key, current)
@@ -242,10 +243,16 @@ def peek(doc_id: str, edition: Edition | None = None) -> Stored | None:
     return _previous(doc, edition.key)
 
 
-def get(doc_id: str, edition: Edition | None = None, allow_previous: bool = True) -> Stored:
+class Busy(Exception):
+    """Another request is rendering a document that this render needs."""
+
+
+def get(doc_id: str, edition: Edition | None = None, allow_previous: bool = True,
+        wait: bool = True) -> Stored:
     """The document to serve: this edition's (rendering it if nobody else is), or, while another
     request renders it, the previous edition's; waits only when there is nothing on disk at all
-    (or when `allow_previous` is False: the press kit needs this edition's files)."""
+    (or when `allow_previous` is False: the press kit needs this edition's files; with `wait`
+    False it raises Busy instead of waiting)."""
     edition = edition or current_edition()
     doc = DOCS[doc_id]
     target = _path(edition.key, doc)
@@ -259,13 +266,26 @@ def get(doc_id: str, edition: Edition | None = None, allow_previous: bool = True
             previous = _previous(doc, edition.key) if allow_previous else None
             if previous is not None:
                 return previous
+            if not wait:
+                raise Busy(doc.id) from None
             fcntl.flock(lock, fcntl.LOCK_EX)  # nothing to serve: wait for the other render
         try:
             if not target.is_file():  # the other render may have finished meanwhile
                 generated = _now()
-                data = RENDERERS[doc.kind](doc, edition, generated)
+                if doc.kind == "zip":
+                    # A kit download serves the previous kit rather than wait for a document
+                    # that another request is rendering; the first kit ever waits.
+                    may_skip = allow_previous and _previous(doc, edition.key) is not None
+                    data = _render_zip(doc, edition, generated, wait=not may_skip)
+                else:
+                    data = RENDERERS[doc.kind](doc, edition, generated)
                 _write_atomic(target, data, generated)
                 _prune(edition.key)
+        except Busy:
+            previous = _previous(doc, edition.key) if allow_previous else None
+            if previous is None:
+                raise
+            return previous
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return describe(target, doc, edition.key, current=True)
@@ -377,10 +397,14 @@ def _context(edition: Edition, lang: str, generated: datetime) -> dict:
     }
 
 
+class NotReady(RuntimeError):
+    """The letter is not in the database yet (`flask --app wsgi seed`)."""
+
+
 def _letter(lang: str):
     letter = current_letter(lang)
     if letter is None:
-        raise RuntimeError("The letter is not loaded: run `flask --app wsgi seed`.")
+        raise NotReady("The letter is not loaded: run `flask --app wsgi seed`.")
     return letter
 
 
@@ -494,35 +518,10 @@ def _render_text(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     return text.strip().encode("utf-8") + b"\n"
 
 
-def _fallback_csv() -> str:
-    """The registry as CSV, when the registry's own builder is not there (same safety rules)."""
-    columns = ("id", "slug", "name", "status", "crew", "hijacked_on", "members_at_hijack",
-               "members_after", "published_at")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for group in db.session.scalars(select(Group).where(Group.published.is_(True)).order_by(Group.id)):
-        row = {"id": group.id, "slug": group.slug, "name": group.name,
-               "status": group.status.value, "crew": group.crew.value,
-               "hijacked_on": group.hijacked_on, "members_at_hijack": group.members_at_hijack,
-               "members_after": group.members_after,
-               "published_at": group.published_at.isoformat() if group.published_at else None}
-        writer.writerow([csv_cell(row[c]) for c in columns])
-    return out.getvalue()
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
-
 def registry_csv() -> str:
     """The registry CSV, the same as /api/v1/groups.csv (built by the registry's own code)."""
-    try:
-        from app.registry.service import groups_csv, published_filter
-    except ImportError:
-        return _fallback_csv()
+    from app.registry.service import groups_csv, published_filter
+
     return groups_csv(published_filter())
 
 
@@ -531,9 +530,10 @@ def _render_csv(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     return registry_csv().encode("utf-8")
 
 
-def _render_zip(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def _render_zip(doc: Doc, edition: Edition, generated: datetime, wait: bool = True) -> bytes:
     """The press kit: every document of this edition and a README with figures and SHA-256s."""
-    members = [get(d.id, edition, allow_previous=False) for d in DOCS.values() if d.in_kit]
+    members = [get(d.id, edition, allow_previous=False, wait=wait)
+               for d in DOCS.values() if d.in_kit]
     with _site_context():
         readme = render_template(
             "press/print/README.txt", files=members,
@@ -610,4 +610,4 @@ def _fit(draw, text: str, font_path: str, size: int, max_width: int):
 
 RENDERERS = {"letter-pdf": _render_letter_pdf, "annex-pdf": _render_annex_pdf,
              "txt": _render_text, "md": _render_text, "csv": _render_csv, "zip": _render_zip,
-             "png": _render_share}
+             "png": _render_share}  # the ZIP is rendered by get() itself (it may skip a busy part)
