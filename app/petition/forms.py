@@ -5,8 +5,10 @@ from functools import lru_cache
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -68,6 +70,69 @@ def country_choices(lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(countries, key=lambda item: fold(item[1])))
 
 
+class CachedSelect:
+    """A <select> widget that renders its long list of options once per (choices, language,
+    selected value) instead of on every page view: the country and group lists are a few
+    hundred options, and rendering them one by one dominated the letter and sign pages."""
+
+    def __init__(self):
+        self._cache: dict = {}
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        if field.flags.required:
+            kwargs.setdefault("required", True)
+        selected = field.data if isinstance(field.data, str) else ""
+        key = (id(field.choices), str(get_locale()), selected)
+        hit = self._cache.get(key)
+        # The cache holds the choices object itself, so its id cannot be reused while cached.
+        if hit is None or hit[0] is not field.choices:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            options = "".join(
+                f'<option{" selected" if str(value) == selected else ""} value="{escape(value)}">{escape(label)}</option>'
+                for value, label in field.choices)
+            hit = self._cache[key] = (field.choices, Markup(options))
+        attrs = " ".join(f'{k}="{escape(v)}"' if v is not True else k for k, v in sorted(kwargs.items()))
+        return Markup(f'<select {attrs} name="{escape(field.name)}">') + hit[1] + Markup("</select>")
+
+
+_valid_values: dict = {}
+
+
+class FastSelectField(SelectField):
+    """A SelectField rendered by CachedSelect, whose choice is checked against a set instead
+    of walking every option (a few hundred countries) on each submission."""
+
+    widget = CachedSelect()
+
+    def pre_validate(self, form):
+        """The submitted value must be one of the choices."""
+        if not self.validate_choice or not self.choices:
+            return
+        hit = _valid_values.get(id(self.choices))
+        if hit is None or hit[0] is not self.choices:
+            if len(_valid_values) > 64:
+                _valid_values.clear()
+            hit = _valid_values[id(self.choices)] = (self.choices, frozenset(str(v) for v, _ in self.choices))
+        if str(self.data) not in hit[1]:
+            raise ValidationError(self.gettext("Not a valid choice."))
+
+
+_BLANK_GROUP = _l("— choose from the registry —")
+_group_choices: dict = {}
+
+
+def group_select_choices(groups: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    """The group <select>'s choices: a blank first, then the registry's groups (kept while
+    `groups`, a cached list, is the same object, so the widget's cache can hit)."""
+    lang = str(get_locale())
+    hit = _group_choices.get(lang)
+    if hit is None or hit[0] is not groups:
+        hit = _group_choices[lang] = (groups, [("", str(_BLANK_GROUP))] + [(str(i), n) for i, n in groups])
+    return hit[1]
+
+
 class SignForm(PublicForm):
     """Sign the letter. The group fields matter only when `is_admin` is ticked."""
 
@@ -86,10 +151,9 @@ class SignForm(PublicForm):
                        validators=[Optional(), Length(max=120, message=_l("At most %(max)d characters, please.")),
                                    plain_text],
                        render_kw={"autocomplete": "address-level2"})
-    country = SelectField(_l("Country"), default="IT",
-                          validate_choice=True)
+    country = FastSelectField(_l("Country"), default="IT")
     is_admin = BooleanField(_l("I am (or was) an admin of a hijacked group"))
-    group_id = SelectField(_l("Which group?"), default="", validate_choice=True)
+    group_id = FastSelectField(_l("Which group?"), default="")
     group_name = StringField(_l("Or type its name, if it is not in the list"), filters=[_clean, _single_line],
                              validators=[Optional(),
                                          Length(max=300, message=_l("At most %(max)d characters, please.")),
@@ -104,8 +168,8 @@ class SignForm(PublicForm):
 
     def __init__(self, *args, lang: str = "it", groups: list[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = list(country_choices(lang))
-        self.group_id.choices = [("", _l("— choose from the registry —"))] + [(str(i), n) for i, n in groups]
+        self.country.choices = country_choices(lang)
+        self.group_id.choices = group_select_choices(groups)
 
     def validate(self, extra_validators=None) -> bool:
         """The fields' own checks, then: an admin says which group (from the list or typed).

@@ -1,8 +1,10 @@
 """Petition pages: the form, the mailed confirm and withdraw links, the public list of signers;
 and the `flask purge` command."""
 import click
-from flask import render_template, request
+from flask import current_app, get_template_attribute, render_template, request
 from flask.cli import with_appcontext
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.extensions import client_ip, csrf
 from app.i18n import current_lang, localized_route
@@ -18,8 +20,29 @@ def new_sign_form(**kwargs) -> SignForm:
 
 @bp.app_template_global("petition_sign_form")
 def petition_sign_form() -> SignForm:
-    """An empty signing form, for pages of other blueprints (the end of the letter)."""
+    """An empty signing form, for pages of other blueprints."""
     return new_sign_form(formdata=None)
+
+
+_TOKEN_SLOT = "\x00csrf-token\x00"
+
+
+@bp.app_template_global("petition_sign_form_html")
+def petition_sign_form_html() -> Markup:
+    """The empty signing form as HTML for the end of the letter. It is the same for every
+    visitor but for the CSRF token, so it is rendered once per language and list of groups
+    (rendering its few hundred options on every view halved the letter page's speed)."""
+    groups = service.group_choices()
+    cache = current_app.extensions.setdefault("petition_form_html", {})
+    lang = current_lang()
+    hit = cache.get(lang)
+    csrf_on = current_app.config.get("WTF_CSRF_ENABLED", True)
+    token = generate_csrf() if csrf_on else None
+    if hit is None or hit[0] is not groups:
+        form = SignForm(formdata=None, lang=lang, groups=groups)
+        html = str(get_template_attribute("petition/_macros.html", "sign_form")(form))
+        hit = cache[lang] = (groups, html.replace(token, _TOKEN_SLOT) if token else html)
+    return Markup(hit[1].replace(_TOKEN_SLOT, token) if token else hit[1])
 
 
 @bp.app_template_global("next_milestone")
