@@ -113,6 +113,8 @@ FIELD_ERRORS = [
     ("email", {"email": "maria at example.org"}, "Scrivi un indirizzo email valido, come nome@esempio.it.",
      "Please enter a valid email address, like name@example.com."),
     ("city", {"city": "bit.ly/troll"}, "Non può contenere un indirizzo web.", "This cannot contain a web address."),
+    ("country", {"country": "XX"}, "Scelta non valida.", "Not a valid choice."),
+    ("group_id", {"is_admin": "y", "group_id": "999999"}, "Scelta non valida.", "Not a valid choice."),
     ("reason", {"reason": "x" * 501}, "Al massimo 500 caratteri, per favore.", "At most 500 characters, please."),
     ("privacy", {"privacy": None}, "Conferma di aver letto l'informativa sulla privacy.",
      "Please confirm that you have read the privacy notice."),

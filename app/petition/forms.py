@@ -116,7 +116,7 @@ class FastSelectField(SelectField):
                 _valid_values.clear()
             hit = _valid_values[id(self.choices)] = (self.choices, frozenset(str(v) for v, _ in self.choices))
         if str(self.data) not in hit[1]:
-            raise ValidationError(self.gettext("Not a valid choice."))
+            raise ValidationError(_l("Not a valid choice."))
 
 
 _BLANK_GROUP = _l("— choose from the registry —")
