@@ -269,3 +269,9 @@ def test_reporter_details_never_appear_publicly(app, client, smtp):
         for key in ("reporter", "email", "ip_hash", "token"):
             if url.startswith("/api/v1/groups"):
                 assert key not in body, (url, key)
+
+
+def test_a_page_past_the_end_is_not_found(seeded, client):
+    assert fetch(client, "/en/registry?page=4").status_code == 200
+    assert fetch(client, "/en/registry?page=5").status_code == 404
+    assert fetch(client, "/en/registry?q=zzzzzz").status_code == 200  # no result is still a page

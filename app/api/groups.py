@@ -47,14 +47,15 @@ def groups():
     per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=int)
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         abort(400)
-    rows, total = service.search_groups(sort=sort, page=page, per_page=per_page, **filters)
+    totals = service.totals(**filters)
+    rows, total = service.search_groups(sort=sort, page=page, per_page=per_page, total=totals["groups"],
+                                        **filters)
     pages = max(math.ceil(total / per_page), 1)
     kept = {k: v for k, v in {**filters, "sort": sort, "per_page": per_page}.items() if v}
 
     def link(n: int) -> str | None:
         return url_for("api.groups", page=n, _external=True, **kept) if 1 <= n <= pages else None
 
-    totals = service.totals(**filters)
     body = {
         "data": [group_json(g) for g in rows],
         "meta": {"page": page, "per_page": per_page, "total": total, "pages": pages,

@@ -69,12 +69,15 @@ def index():
     """The public registry: search, filters, sorting, totals and pages."""
     args = search_args()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    groups, total = service.search_groups(page=page, per_page=PER_PAGE, **args)
+    figures = service.totals(args["q"], args["status"], args["crew"])
+    groups, total = service.search_groups(page=page, per_page=PER_PAGE, total=figures["groups"], **args)
     pages = max(math.ceil(total / PER_PAGE), 1)
+    if page > pages:
+        abort(404)
     filtered = bool(args["q"] or args["status"] in STATUS_VALUES or args["crew"] in CREW_VALUES)
     return render_template(
         "registry/index.html", groups=groups, total=total, page=page, pages=pages, args=args,
-        figures=service.totals(args["q"], args["status"], args["crew"]), filtered=filtered,
+        figures=figures, filtered=filtered,
         sort_labels=_sort_labels(), query=query_args(args),
     )
 

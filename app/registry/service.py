@@ -491,10 +491,11 @@ def published_filter(q: str = "", status: str = "", crew: str = "") -> list:
 
 
 def search_groups(q: str = "", status: str = "", crew: str = "", sort: str = "name",
-                  page: int = 1, per_page: int = 25) -> tuple[list[Group], int]:
-    """(groups on this page, total matching)."""
+                  page: int = 1, per_page: int = 25, total: int | None = None) -> tuple[list[Group], int]:
+    """(groups on this page, total matching); pass `total` when already known (from `totals`)."""
     clauses = published_filter(q, status, crew)
-    total = db.session.scalar(select(func.count(Group.id)).where(*clauses))
+    if total is None:
+        total = db.session.scalar(select(func.count(Group.id)).where(*clauses))
     order = SORTS.get(sort, SORTS["name"])()
     rows = db.session.scalars(select(Group).where(*clauses).order_by(*order)
                               .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
