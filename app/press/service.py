@@ -347,6 +347,8 @@ def render_in_background(edition: Edition) -> bool:
                 db.session.remove()
 
     thread = threading.Thread(target=work, name=f"press-{edition.key}", daemon=True)
+    for key in [k for k, t in _background.items() if not t.is_alive()]:
+        del _background[key]
     _background[edition.key] = thread
     thread.start()
     return True
