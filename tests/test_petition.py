@@ -200,6 +200,17 @@ def test_signing_again_mails_the_link_again_then_already_signed_at_most_five_mai
     assert count() == 1
 
 
+def test_the_thank_you_mail_with_the_withdraw_link_always_fits_in_the_five(seeded, client, smtp):
+    for _ in range(8):
+        sign(client, "en", email="eager@example.org")
+    assert len(smtp.to("eager@example.org")) == 4  # confirm mails: one slot is kept back
+    fetch(client, last_link(smtp, "eager@example.org"), "POST")
+    mails = smtp.to("eager@example.org")
+    assert len(mails) == 5 and WITHDRAW_LINK.search(text_part(mails[-1]))
+    sign(client, "en", email="eager@example.org")
+    assert len(smtp.to("eager@example.org")) == 5
+
+
 def test_withdraw_link_from_the_already_signed_mail_works(seeded, client, smtp):
     sign(client, "it", email="w@example.org")
     fetch(client, last_link(smtp, "w@example.org"), "POST")

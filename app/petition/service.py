@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from limits import parse_many
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -139,8 +139,10 @@ def _again(canonical: str, lang: str) -> None:
     link again; confirmed: "you have already signed"), at most MAX_MAILS mails in all."""
     # One conditional UPDATE takes a mail from the allowance, so concurrent requests cannot
     # exceed it, and it is the transaction's first statement (SQLite then waits its turn).
+    # A pending signature keeps the last mail for the thank-you with the withdraw link.
+    allowance = case((Signature.status == SignatureStatus.pending, MAX_MAILS - 1), else_=MAX_MAILS)
     taken = db.session.execute(
-        update(Signature).where(Signature.email_canonical == canonical, Signature.mails_sent < MAX_MAILS)
+        update(Signature).where(Signature.email_canonical == canonical, Signature.mails_sent < allowance)
         .values(mails_sent=Signature.mails_sent + 1)
     )
     if not taken.rowcount:
@@ -207,7 +209,7 @@ def confirm(token: str, lang: str) -> bool:
         signature = db.session.get(Signature, signature_id)
         signature.lang = lang
         withdraw_token = _new_link(signature, TokenPurpose.withdraw)
-        if signature.mails_sent < MAX_MAILS:
+        if signature.mails_sent < MAX_MAILS:  # always true: resends leave room for this one
             signature.mails_sent += 1
             enqueue(signature.email, "signature_confirmed", lang, ref=f"signature:{signature_id}",
                     name=signature.name,
