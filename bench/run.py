@@ -96,7 +96,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 class Context:
     """What the scenarios can see: the servers, the Flask app (in this process), the settings."""
 
-    site: instance.Server
+    site: instance.Server  # the site as in production (CSRF on), for GETs
+    site_post: instance.Server | None  # the same site with CSRF off, for the POST scenarios
     bare: instance.Server
     app: object
     settings: Settings
@@ -114,6 +115,7 @@ class Scenario:
     path: str  # on the site
     target: float  # minimum ratio site / baseline
     phase: int = 1  # 1: the 78 groups of 2014; 2: with the 10,000 extra groups
+    post: bool = False  # served by the CSRF-off site (wrk cannot fetch tokens)
     script: str = "get.lua"
     baseline: str = "bare"  # "bare": the same request to bare Flask; else a path on the site
     baseline_title: str = "bare Flask"
@@ -187,7 +189,7 @@ def sign_check(ctx: Context, sc: Scenario) -> str | None:
     if unknown:
         return f"SignForm no longer has the fields {sorted(unknown)}: update SIGN_FIELDS in bench/run.py"
     body = SIGN_BODY.replace("__N__", "precheck").encode()
-    status, _, page = fetch(ctx.site.base + sc.path, data=body,
+    status, _, page = fetch(ctx.site_post.base + sc.path, data=body,
                             headers={"Content-Type": "application/x-www-form-urlencoded"})
     if status != 200 or looks_like_form_error(status, page):
         errors = re.findall(rb'<p class="error"[^>]*>(.*?)</p>', page)[:3]
@@ -239,7 +241,7 @@ def confirm_check(ctx: Context, sc: Scenario) -> str | None:
         adapter.match(f"/it/firma/conferma/{tokens[0]}", method="POST")
     except (NotFound, MethodNotAllowed):
         return "/it/firma/conferma/<token> does not take a POST yet"
-    status, _, body = fetch(f"{ctx.site.base}/it/firma/conferma/{tokens[0]}", data=b"",
+    status, _, body = fetch(f"{ctx.site_post.base}/it/firma/conferma/{tokens[0]}", data=b"",
                             headers={"Content-Type": "application/x-www-form-urlencoded"})
     if status != 200 or count_signatures(ctx, "confirm.%", "confirmed") != 1:
         return f"a sample confirm POST did not confirm its signature ({status})"
@@ -305,10 +307,10 @@ def pdf_verify(ctx: Context, site: dict) -> tuple[bool, list[str]]:
 SCENARIOS = [
     Scenario("letter", "letter page GET /it/lettera", "/it/lettera", 0.50, check=page_exists),
     Scenario("sign", "sign POST /it/firma (new pending signature)", "/it/firma", 0.25,
-             script="post_unique.lua", check=sign_check,
+             post=True, script="post_unique.lua", check=sign_check,
              wrk_env=lambda ctx, run: {"BENCH_BODY": SIGN_BODY}, verify=sign_verify),
     Scenario("confirm", "confirm POST /it/firma/conferma/<token>", "/it/firma/conferma/", 0.25,
-             script="post_tokens.lua", check=confirm_check, wrk_env=confirm_env,
+             post=True, script="post_tokens.lua", check=confirm_check, wrk_env=confirm_env,
              after_site_run=confirm_advance, verify=confirm_verify),
     Scenario("registry", "registry first page GET /it/registro", "/it/registro", 0.30,
              phase=2, check=page_exists),
@@ -329,13 +331,14 @@ CONFIRM_TOKENS_PER_SECOND = 1500  # generous: more than two sync workers confirm
 def measure(ctx: Context, sc: Scenario) -> dict:
     """Warm up both, then alternate baseline and site slices; the scenario's figures."""
     s = ctx.settings
-    site_url = ctx.site.base + sc.path
-    base_url = (ctx.bare.base + sc.path) if sc.baseline == "bare" else ctx.site.base + sc.baseline
+    site_server = ctx.site_post if sc.post else ctx.site
+    site_url = site_server.base + sc.path
+    base_url = (ctx.bare.base + sc.path) if sc.baseline == "bare" else site_server.base + sc.baseline
     base_script = sc.script if sc.baseline == "bare" else "get.lua"
 
     def run(url: str, script: str, seconds: int, which: str, label: str) -> dict:
         env = {**(sc.wrk_env(ctx, which) if sc.wrk_env else {}), "BENCH_PREFIX": label}
-        server = ctx.bare if which == "base" and sc.baseline == "bare" else ctx.site
+        server = ctx.bare if which == "base" and sc.baseline == "bare" else site_server
         cpu = server.cpu_seconds()
         data = wrk(ctx.wrk_bin, url, script, seconds, s.threads, s.connections, env)
         data["server_cpu_s"] = server.cpu_seconds() - cpu
@@ -473,13 +476,18 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"prepared {n} pending signatures with confirm links")
     for note in notes:
         print("  " + note, flush=True)
-    site = bare = None
+    site = site_post = bare = None
+    # GETs are measured on the site as configured for production (CSRF on: pages with a form
+    # carry a token and set the session cookie); POSTs on a twin with CSRF off.
+    env_get = {**env, "FLASK_WTF_CSRF_ENABLED": "true"}
     rows: list[dict] = []
     skipped: list[dict] = []
     try:
-        site = instance.start_server("site", "wsgi:app", src, env, settings.workers, tmp, "/healthz")
+        site = instance.start_server("site", "wsgi:app", src, env_get, settings.workers, tmp, "/healthz")
+        site_post = instance.start_server("site-post", "wsgi:app", src, env, settings.workers, tmp,
+                                          "/healthz")
         bare = instance.start_server("bare", "bare_app:app", BENCH, env, settings.workers, tmp, "/")
-        ctx = Context(site, bare, app, settings, tmp, wrk_bin)
+        ctx = Context(site, site_post, bare, app, settings, tmp, wrk_bin)
         if (tmp / "confirm-tokens.txt").exists():
             ctx.state["tokens_file"] = tmp / "confirm-tokens.txt"
         print("phase 1: the 78 groups of 2014", flush=True)
@@ -492,12 +500,13 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(note)
             # A fresh site process: no figures or group lists cached from phase 1.
             site.stop()
-            ctx.site = site = instance.start_server("site", "wsgi:app", src, env, settings.workers,
+            site_post.stop()
+            ctx.site = site = instance.start_server("site", "wsgi:app", src, env_get, settings.workers,
                                                     tmp, "/healthz")
             print(f"phase 2: {note}; site restarted", flush=True)
             run_phase(ctx, 2, rows, skipped)
     finally:
-        for server in (site, bare):
+        for server in (site, site_post, bare):
             if server:
                 server.stop()
     text = table(rows, skipped)
