@@ -54,6 +54,7 @@ def groups():
     kept = {k: v for k, v in {**filters, "sort": sort, "per_page": per_page}.items() if v}
 
     def link(n: int) -> str | None:
+        """The address of page `n`, or None when there is no such page."""
         return url_for("api.groups", page=n, _external=True, **kept) if 1 <= n <= pages else None
 
     body = {

@@ -172,6 +172,7 @@ class ReportForm(PublicForm):
         self.hijacked_on_iso = parsed
 
     def _validate_members(self, field):
+        """A member count: a whole number (thousands separators allowed) or nothing."""
         try:
             value = parse_members(field.data)
         except ValueError:

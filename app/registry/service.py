@@ -156,11 +156,13 @@ def screenshot_file(screenshot: Screenshot) -> Path:
 
 
 def _require(report: Report, *allowed: ReportStatus) -> None:
+    """ModerationError unless the report is in one of the `allowed` states."""
     if report.status not in allowed:
         raise ModerationError(f"report {report.id} is {report.status.value}")
 
 
 def _forget_figures() -> None:
+    """The headline figures changed: recompute them on the next request."""
     from app import stats
 
     stats.clear_cache()
@@ -315,6 +317,7 @@ def normalize_facebook_url(raw: str) -> str:
 
 
 def _is_name(segment: str) -> bool:
+    """A Facebook group or page name or id: letters, digits, dots, dashes, underscores."""
     segment = segment.lower()
     return 0 < len(segment) <= 100 and set(segment) <= _NAME_CHARS and segment.strip(".") != ""
 
@@ -472,6 +475,7 @@ SORTS = {
 
 
 def _like_escape(text: str) -> str:
+    """`text` with LIKE's wildcards taken literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -624,6 +628,7 @@ def unique_slug(name: str) -> str:
 
 
 def _int_or_none(value: str) -> int | None:
+    """An integer, or None for an empty cell."""
     return int(value) if value.strip() else None
 
 
