@@ -180,6 +180,7 @@ def test_press_kit_holds_every_file_and_its_readme_hashes_match(kit):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.data == kit.responses["kit-en"].data  # one kit, at two addresses
     archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert b"statement version 2, generated " in archive.comment
     expected = {d.filename for d in service.DOCS.values() if d.in_kit} | {"README.txt"}
     assert set(archive.namelist()) == expected
     readme = archive.read("README.txt").decode("utf-8")
@@ -356,7 +357,9 @@ def test_share_image_is_a_png_per_language(client, letter_only, monkeypatch):
     for url in ("/it/stampa/condividi.png", "/en/press/share.png"):
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "image/png"
-        assert Image.open(io.BytesIO(response.data)).size == service.SHARE_SIZE
+        image = Image.open(io.BytesIO(response.data))
+        assert image.size == service.SHARE_SIZE
+        assert image.text["Comment"].startswith("statement version 2, edition v2-s65300-")
         assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     assert client.get("/it/stampa/condividi.png").data != client.get("/en/press/share.png").data
 

@@ -11,6 +11,7 @@ while it is held the previous edition's file is served; only when there is none 
 import fcntl
 import hashlib
 import io
+import logging
 import os
 import shutil
 import tempfile
@@ -35,6 +36,8 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "press"
 ROUND_TO = 100  # signatures: a new edition every hundred
 KEEP_EDITIONS = 3  # older editions are deleted from disk
 SHARE_SIZE = (1200, 630)  # OpenGraph's recommended image size
+# WeasyPrint logs every rendering step at INFO: keep the app's log for what matters.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -543,6 +546,8 @@ def _render_zip(doc: Doc, edition: Edition, generated: datetime, wait: bool = Tr
     buffer = io.BytesIO()
     stamp = generated.astimezone(UTC).timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as kit:
+        kit.comment = (f"Cara Umanita / Dear Humanity press kit, statement version {edition.version}, "
+                       f"generated {generated.isoformat()}, edition {edition.key}").encode("ascii")
         info = zipfile.ZipInfo("README.txt", date_time=stamp)
         info.compress_type = zipfile.ZIP_DEFLATED
         kit.writestr(info, readme.strip().encode("utf-8") + b"\n")
@@ -562,6 +567,7 @@ def _readme_part(lang: str, edition: Edition, generated: datetime) -> dict:
 def _render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     """The share image for social networks: the headline figures, live, in one language."""
     from PIL import Image, ImageDraw, ImageFont
+    from PIL.PngImagePlugin import PngInfo
 
     fonts = Path(current_app.static_folder) / "fonts"
     bold = str(fonts / "DejaVuSans-Bold.ttf")
@@ -584,7 +590,8 @@ def _render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
             detail = _("at least %(members)s members affected",
                        members=format_decimal(f.members_affected))
         as_of = _("As of %(date)s", date=format_datetime(f.updated_at, "medium"))
-        address = url_for("press.index", _external=True).split("://", 1)[-1]
+        source = url_for("press.index", _external=True)
+        address = source.split("://", 1)[-1]
     draw.text((80, 70), title, font=ImageFont.truetype(bold, 56), fill="#ffffff")
     size = 200
     while size > 60 and draw.textlength(big, font=ImageFont.truetype(bold, size)) > width - 160:
@@ -594,8 +601,13 @@ def _render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     draw.text((80, 460), detail, font=_fit(draw, detail, regular, 32, width - 160), fill="#d8e1ea")
     draw.text((80, 550), f"{address} · {as_of}", font=_fit(draw, f"{address} · {as_of}",
                                                           regular, 26, width - 160), fill="#b8c4d0")
+    meta = PngInfo()  # what the image is, for anyone who finds it shared without context
+    meta.add_text("Title", title)
+    meta.add_text("Source", source)
+    meta.add_text("Creation Time", generated.isoformat())
+    meta.add_text("Comment", f"statement version {edition.version}, edition {edition.key}")
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG", optimize=True, pnginfo=meta)
     return out.getvalue()
 
 
