@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from test_petition_helpers import (  # noqa: F401  (smtp_server is a fixture)
-    CONFIRM_LINK, PATHS, WITHDRAW_LINK, count, fetch, form_data, free_port, html_part, last_link, rows, sign, smtp_server,
+from test_petition_helpers import (
+    CONFIRM_LINK, PATHS, WITHDRAW_LINK, count, fetch, form_data, free_port, html_part, last_link, rows, sign,
     text_part,
 )
 
@@ -95,37 +95,42 @@ def test_confirm_link_is_idempotent_and_unknown_links_are_404(seeded, client, sm
     assert fetch(client, "/en/sign/withdraw/not-a-token", "POST").status_code == 404
 
 
+NAME = ("Scrivi il tuo nome.", "Please enter your name.")
+WEB = ("Non può contenere un indirizzo web.", "This cannot contain a web address.")
+FORMULA = ("Non può iniziare con =, +, - o @.", "This cannot start with =, +, - or @.")
+EMAIL = ("Scrivi un indirizzo email valido, come nome@esempio.it.",
+         "Please enter a valid email address, like name@example.com.")
+CHOICE = ("Scelta non valida.", "Not a valid choice.")
 FIELD_ERRORS = [
-    # (field, submitted fields, Italian message, English message)
-    ("name", {"name": ""}, "Scrivi il tuo nome.", "Please enter your name."),
-    ("name", {"name": "Visit https://troll.example"}, "Non può contenere un indirizzo web.",
-     "This cannot contain a web address."),
-    ("name", {"name": "www.trolls.com"}, "Non può contenere un indirizzo web.", "This cannot contain a web address."),
-    ("name", {"name": "=HYPERLINK(1)"}, "Non può iniziare con =, +, - o @.", "This cannot start with =, +, - or @."),
-    ("name", {"name": "+39 Mario"}, "Non può iniziare con =, +, - o @.", "This cannot start with =, +, - or @."),
-    ("name", {"name": "-Mario"}, "Non può iniziare con =, +, - o @.", "This cannot start with =, +, - or @."),
-    ("name", {"name": "@mario"}, "Non può iniziare con =, +, - o @.", "This cannot start with =, +, - or @."),
-    ("name", {"name": "12345"}, "Scrivi il tuo nome.", "Please enter your name."),
-    ("name", {"name": "M" * 121}, "Al massimo 120 caratteri, per favore.", "At most 120 characters, please."),
-    ("email", {"email": ""}, "Scrivi il tuo indirizzo email.", "Please enter your email address."),
-    ("email", {"email": "maria@"}, "Scrivi un indirizzo email valido, come nome@esempio.it.",
-     "Please enter a valid email address, like name@example.com."),
-    ("email", {"email": "maria at example.org"}, "Scrivi un indirizzo email valido, come nome@esempio.it.",
-     "Please enter a valid email address, like name@example.com."),
-    ("city", {"city": "bit.ly/troll"}, "Non può contenere un indirizzo web.", "This cannot contain a web address."),
-    ("country", {"country": "XX"}, "Scelta non valida.", "Not a valid choice."),
-    ("group_id", {"is_admin": "y", "group_id": "999999"}, "Scelta non valida.", "Not a valid choice."),
-    ("reason", {"reason": "x" * 501}, "Al massimo 500 caratteri, per favore.", "At most 500 characters, please."),
-    ("privacy", {"privacy": None}, "Conferma di aver letto l'informativa sulla privacy.",
-     "Please confirm that you have read the privacy notice."),
-    ("group_name", {"is_admin": "y"}, "Scegli il tuo gruppo dall'elenco o scrivine il nome.",
-     "Please choose your group from the list or type its name."),
+    # (field, submitted fields, (Italian message, English message))
+    ("name", {"name": ""}, NAME),
+    ("name", {"name": "Visit https://troll.example"}, WEB),
+    ("name", {"name": "www.trolls.com"}, WEB),
+    ("name", {"name": "=HYPERLINK(1)"}, FORMULA),
+    ("name", {"name": "+39 Mario"}, FORMULA),
+    ("name", {"name": "-Mario"}, FORMULA),
+    ("name", {"name": "@mario"}, FORMULA),
+    ("name", {"name": "12345"}, NAME),
+    ("name", {"name": "M" * 121}, ("Al massimo 120 caratteri, per favore.",
+                                   "At most 120 characters, please.")),
+    ("email", {"email": ""}, ("Scrivi il tuo indirizzo email.", "Please enter your email address.")),
+    ("email", {"email": "maria@"}, EMAIL),
+    ("email", {"email": "maria at example.org"}, EMAIL),
+    ("city", {"city": "bit.ly/troll"}, WEB),
+    ("country", {"country": "XX"}, CHOICE),
+    ("group_id", {"is_admin": "y", "group_id": "999999"}, CHOICE),
+    ("reason", {"reason": "x" * 501}, ("Al massimo 500 caratteri, per favore.",
+                                       "At most 500 characters, please.")),
+    ("privacy", {"privacy": None}, ("Conferma di aver letto l'informativa sulla privacy.",
+                                    "Please confirm that you have read the privacy notice.")),
+    ("group_name", {"is_admin": "y"}, ("Scegli il tuo gruppo dall'elenco o scrivine il nome.",
+                                       "Please choose your group from the list or type its name.")),
 ]
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-@pytest.mark.parametrize("field,fields,it_message,en_message", FIELD_ERRORS)
-def test_every_field_error_is_shown_next_to_its_field(app, client, lang, field, fields, it_message, en_message):
+@pytest.mark.parametrize("field,fields,messages", FIELD_ERRORS)
+def test_every_field_error_is_shown_next_to_its_field(app, client, lang, field, fields, messages):
     typed = form_data(**{"name": "Anna Verdi", "email": "anna@example.org", "city": "Pisa",
                          "reason": "Perché sì", **fields})
     response = fetch(client, PATHS[lang]["sign"], "POST", data=typed)
@@ -133,7 +138,7 @@ def test_every_field_error_is_shown_next_to_its_field(app, client, lang, field, 
     body = response.get_data(as_text=True)
     error = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', body)
     assert error, f"no error next to {field}"
-    assert html.unescape(error.group(1)) == (it_message if lang == "it" else en_message)
+    assert html.unescape(error.group(1)) == messages[0 if lang == "it" else 1]
     # What was typed is kept (except the faulty value, which may be long).
     for other in ("name", "email", "city"):
         if other != field and typed.get(other):
@@ -176,13 +181,13 @@ def test_the_answer_does_not_tell_whether_someone_signed(seeded, client, smtp):
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-def test_signing_again_mails_the_link_again_then_already_signed_at_most_five_mails(seeded, client, smtp, lang):
+def test_signing_again_mails_the_link_again_then_already_signed_at_most_five(seeded, client, smtp, lang):
     t = TEXTS[lang]
     address = f"again-{lang}@example.org"
     sign(client, lang, email=address)
     sign(client, lang, email=address)
     first, second = smtp.to(address)
-    assert first["Subject"].startswith(t["confirm_subject"]) and second["Subject"].startswith(t["confirm_subject"])
+    assert all(m["Subject"].startswith(t["confirm_subject"]) for m in (first, second))
     # Both links work (the newest does not kill the older one).
     assert fetch(client, last_link(smtp, address)).status_code == 200
     first_link = CONFIRM_LINK.search(text_part(first)).group(0).removeprefix("http://localhost")
@@ -243,7 +248,8 @@ def test_a_name_with_html_shows_as_text(seeded, client, smtp):
 
 def test_group_chosen_from_the_registry_shows_on_the_list(seeded, client, smtp):
     page = fetch(client, "/en/sign").get_data(as_text=True)
-    group_id, group_name = re.search(r'<option value="(\d+)">([^<]+)</option>', page.split('id="group_id"')[1]).groups()
+    group_select = page.split('id="group_id"')[1]
+    group_id, group_name = re.search(r'<option value="(\d+)">([^<]+)</option>', group_select).groups()
     sign(client, "en", email="admin@example.org", is_admin="y", group_id=group_id, public="y")
     fetch(client, last_link(smtp, "admin@example.org"), "POST")
     listed = page_text(fetch(client, "/en/signatures"))
@@ -267,8 +273,9 @@ def test_only_consenting_signers_are_listed_and_nobody_is_by_default(seeded, cli
 def test_public_list_is_newest_first_and_paginated(seeded, client):
     now = utcnow()
     for i in range(55):
-        db.session.add(Signature(name=f"Signer {i:02d}", email=f"s{i}@example.org", email_canonical=f"s{i}@example.org",
-                                 lang="it", public=True, status=SignatureStatus.confirmed,
+        db.session.add(Signature(name=f"Signer {i:02d}", email=f"s{i}@example.org",
+                                 email_canonical=f"s{i}@example.org", lang="it", public=True,
+                                 status=SignatureStatus.confirmed,
                                  confirmed_at=now - timedelta(hours=55 - i), expires_at=now))
     db.session.commit()
     first = page_text(fetch(client, "/it/firme"))
@@ -287,8 +294,8 @@ def test_no_email_ip_or_token_on_public_pages_or_the_api(seeded, client, smtp):
     fetch(client, path, "POST")
     signature = db.session.scalar(select(Signature))
     secrets_ = ["secret.person", "example.org", signature.ip_hash, token, signature.email_canonical]
-    pages = ["/it/", "/en/", "/it/lettera", "/en/letter", "/it/firma", "/en/sign", "/it/firme", "/en/signatures",
-             "/api/v1/stats"]
+    pages = ["/it/", "/en/", "/it/lettera", "/en/letter", "/it/firma", "/en/sign", "/it/firme",
+             "/en/signatures", "/api/v1/stats"]
     for url in pages:
         body = fetch(client, url).get_data(as_text=True)
         assert "Private Person" in body or url not in ("/it/firme", "/en/signatures")
@@ -315,8 +322,8 @@ def test_count_and_progress_on_home_letter_and_sign_pages(seeded, client):
 def test_sign_page_offers_sharing_without_third_party_scripts(app, client):
     body = fetch(client, "/en/sign").get_data(as_text=True)
     assert 'data-copy="http://localhost/en/sign"' in body
-    for share in ("mailto:?", "https://wa.me/?text=", "https://t.me/share/url?url=", "https://x.com/intent/post?url=",
-                  "https://www.facebook.com/sharer/sharer.php?u="):
+    for share in ("mailto:?", "https://wa.me/?text=", "https://t.me/share/url?url=",
+                  "https://x.com/intent/post?url=", "https://www.facebook.com/sharer/sharer.php?u="):
         assert share in body
     assert '<meta property="og:url" content="http://localhost/en/sign">' in body
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', body)

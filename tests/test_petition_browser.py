@@ -25,7 +25,8 @@ def signers(seeded):
     now = utcnow()
     for i, name in enumerate(["Anna Neri", "Luca Bruno", "Sara Gallo"]):
         db.session.add(Signature(name=name, email=f"b{i}@example.org", email_canonical=f"b{i}@example.org",
-                                 city="Torino", lang="it", public=True, is_admin=i == 0, group_name="Gruppo X",
+                                 city="Torino", lang="it", public=True, is_admin=i == 0,
+                                 group_name="Gruppo X",
                                  reason="Per i miei gruppi", status=SignatureStatus.confirmed,
                                  confirmed_at=now - timedelta(days=2 - i), expires_at=now))
     db.session.commit()
@@ -80,5 +81,6 @@ def test_accessibility_no_serious_or_critical_violation(signers, page):
             page.goto(path)
         bad = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
         if bad:
-            problems[path or "errors"] = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
+            problems[path or "errors"] = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
+                                          for v in bad]
     assert problems == {}

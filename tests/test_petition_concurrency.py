@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
-from test_petition_helpers import count, form_data, smtp_server  # noqa: F401  (smtp_server is a fixture)
+from test_petition_helpers import count, form_data
 
 from app.extensions import db, mail
 from app.models import OutboxMail, Signature
@@ -51,7 +51,8 @@ def concurrent_signing_gives_one_row(app):
 
 
 def test_50_concurrent_posts_of_one_email_give_one_row_sqlite(app):
-    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith(("sqlite:///", "postgresql"))  # a file, not memory
+    # Threads need a database they can share: a file (or PostgreSQL), not SQLite in memory.
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith(("sqlite:///", "postgresql"))
     concurrent_signing_gives_one_row(app)
 
 
@@ -75,7 +76,8 @@ def test_10_concurrent_confirms_count_once(app):
     assert statuses == [200] * 10
     db.session.rollback()
     assert count() == 1
-    thanks = db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.template == "signature_confirmed"))
+    thanks = db.session.scalar(
+        select(func.count(OutboxMail.id)).where(OutboxMail.template == "signature_confirmed"))
     assert thanks == 1
 
 

@@ -1,44 +1,22 @@
-"""Helpers for the petition tests: signing, reading mailed links, a loopback SMTP server."""
+"""Helpers for the petition tests: signing, reading mailed links, the count."""
 import re
-import socket
 
-import pytest
-from conftest import SMTPSink, html_part, text_part  # noqa: F401  (re-exported for the tests)
-from flask import g
+from conftest import free_port, html_part, text_part  # noqa: F401  (re-exported)
 from sqlalchemy import func, select
 
 from app import stats
 from app.extensions import db
 from app.models import Signature
 
-PATHS = {"it": {"sign": "/it/firma", "list": "/it/firme"}, "en": {"sign": "/en/sign", "list": "/en/signatures"}}
+PATHS = {"it": {"sign": "/it/firma", "list": "/it/firme"},
+         "en": {"sign": "/en/sign", "list": "/en/signatures"}}
 CONFIRM_LINK = re.compile(r"http://localhost/(?:it/firma/conferma|en/sign/confirm)/[A-Za-z0-9_-]+")
 WITHDRAW_LINK = re.compile(r"http://localhost/(?:it/firma/ritira|en/sign/withdraw)/[A-Za-z0-9_-]+")
 
 
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on (right now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def smtp_server():
-    """A loopback SMTP server on a free port (aiosmtpd's Controller cannot start on port 0)."""
-    sink = SMTPSink()
-    sink.controller.port = free_port()
-    sink.start()
-    yield sink
-    sink.stop()
-
-
 def fetch(client, url: str, method: str = "GET", **kwargs):
-    """A request as a browser makes it. The response is closed (buffered), so mails queued by
-    the request are sent as in production (call_on_close). The tests keep one app context open,
-    which Flask reuses for every request: forget the previous request's language."""
-    g.pop("_flask_babel", None)
-    g.pop("lang_code", None)
+    """A request as a browser makes it; the response is read and closed (buffered), so mails
+    queued by the request have been sent (call_on_close) when it returns."""
     return client.open(url, method=method, buffered=True, **kwargs)
 
 

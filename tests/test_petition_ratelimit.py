@@ -5,7 +5,7 @@ import secrets
 import pytest
 from conftest import REDIS_URI
 from sqlalchemy import select
-from test_petition_helpers import count, fetch, form_data, last_link, smtp_server  # noqa: F401
+from test_petition_helpers import count, fetch, form_data, last_link
 
 from app.extensions import db, limiter
 from app.models import Signature
@@ -74,7 +74,8 @@ def test_rate_limit_is_silent_with_redis_storage(seeded, client, smtp):
 
     assert limiter.storage.__class__.__name__.startswith("Redis")
     run = secrets.token_hex(2)  # fresh addresses, whatever an earlier run left in Redis
-    ip, other_ip = f"10.{int(run[:2], 16)}.{int(run[2:], 16)}.1", f"10.{int(run[:2], 16)}.{int(run[2:], 16)}.2"
+    prefix = f"10.{int(run[:2], 16)}.{int(run[2:], 16)}"
+    ip, other_ip = f"{prefix}.1", f"{prefix}.2"
     silent_limit(client, smtp, ip, other_ip)
     keys = redis.Redis.from_url(REDIS_URI).keys("*petition-sign*")
     assert any(ip.encode() in key for key in keys)

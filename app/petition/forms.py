@@ -90,8 +90,8 @@ class CachedSelect:
             if len(self._cache) > 256:
                 self._cache.clear()
             options = "".join(
-                f'<option{" selected" if str(value) == selected else ""} value="{escape(value)}">{escape(label)}</option>'
-                for value, label in field.choices)
+                f'<option{" selected" if str(value) == selected else ""} value="{escape(value)}">'
+                f'{escape(label)}</option>' for value, label in field.choices)
             hit = self._cache[key] = (field.choices, Markup(options))
         attrs = " ".join(f'{k}="{escape(v)}"' if v is not True else k for k, v in sorted(kwargs.items()))
         return Markup(f'<select {attrs} name="{escape(field.name)}">') + hit[1] + Markup("</select>")
@@ -148,7 +148,8 @@ class SignForm(PublicForm):
                         render_kw={"autocomplete": "email", "type": "email", "inputmode": "email",
                                    "spellcheck": "false"})
     city = StringField(_l("City or province"), filters=[_clean, _single_line],
-                       validators=[Optional(), Length(max=120, message=_l("At most %(max)d characters, please.")),
+                       validators=[Optional(),
+                                   Length(max=120, message=_l("At most %(max)d characters, please.")),
                                    plain_text],
                        render_kw={"autocomplete": "address-level2"})
     country = FastSelectField(_l("Country"), default="IT")
@@ -164,7 +165,8 @@ class SignForm(PublicForm):
                            render_kw={"maxlength": 500, "rows": 4})
     public = BooleanField(_l("Show my name and city on the public list of signers"), default=False)
     privacy = BooleanField(_l("I have read the privacy notice"),
-                           validators=[DataRequired(_l("Please confirm that you have read the privacy notice."))])
+                           validators=[DataRequired(
+                               _l("Please confirm that you have read the privacy notice."))])
 
     def __init__(self, *args, lang: str = "it", groups: list[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)

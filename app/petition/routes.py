@@ -77,7 +77,8 @@ def _link_page(template: str, found: bool, **context):
     return html, 200 if found else 404, {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
-@localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"}, methods=["GET", "POST"])
+@localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"},
+                 methods=["GET", "POST"])
 @csrf.exempt
 def confirm(token: str):
     """Confirm a signature with a button (mail scanners open links, they do not press buttons)."""

@@ -159,7 +159,8 @@ def _again(canonical: str, lang: str) -> None:
         withdraw_token = _new_link(signature, TokenPurpose.withdraw)
         enqueue(signature.email, "signature_already", signature.lang, ref=f"signature:{signature.id}",
                 name=signature.name,
-                withdraw_url=absolute_url("petition.withdraw", token=withdraw_token, lang_code=signature.lang),
+                withdraw_url=absolute_url("petition.withdraw", token=withdraw_token,
+                                          lang_code=signature.lang),
                 list_url=absolute_url("petition.signatures", lang_code=signature.lang))
     db.session.commit()
 
@@ -168,7 +169,8 @@ def _new_link(signature: Signature, purpose: TokenPurpose) -> str:
     """A new token for a mailed link of `signature`; only its digest is stored."""
     token, digest = new_token()
     expires = utcnow() + timedelta(days=LINK_DAYS) if purpose == TokenPurpose.confirm else None
-    db.session.add(SignatureToken(digest=digest, signature_id=signature.id, purpose=purpose, expires_at=expires))
+    db.session.add(SignatureToken(digest=digest, signature_id=signature.id, purpose=purpose,
+                                  expires_at=expires))
     return token
 
 
