@@ -152,6 +152,7 @@ def clear_cache() -> None:
 
 
 def _aware(moment: datetime) -> datetime:
+    """A timestamp from an aggregate query, timezone-aware."""
     # SQLite returns aggregate timestamps as naive values (or even strings): treat them as UTC.
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
@@ -184,6 +185,7 @@ def root_dir() -> Path:
 
 
 def _path(edition_key: str, doc: Doc) -> Path:
+    """Where `doc` of an edition is kept."""
     return root_dir() / edition_key / doc.filename
 
 
@@ -340,6 +342,7 @@ def render_in_background(edition: Edition) -> bool:
     site = site_url()
 
     def work():
+        """Render the edition in this thread's own app context."""
         with app.app_context():
             try:
                 with _site_context(site):
@@ -407,6 +410,7 @@ class NotReady(RuntimeError):
 
 
 def _letter(lang: str):
+    """The current letter in `lang`, or NotReady."""
     letter = current_letter(lang)
     if letter is None:
         raise NotReady("The letter is not loaded: run `flask --app wsgi seed`.")
@@ -414,6 +418,7 @@ def _letter(lang: str):
 
 
 def _now() -> datetime:
+    """Now, in UTC, to the second (as documents state it)."""
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -438,7 +443,10 @@ def _local_fetcher(static: str):
     from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):
+        """WeasyPrint's fetcher, refusing anything outside static/."""
+
         def fetch(self, url, headers=None):
+            """Fetch `url` if it is one of our static files."""
             if not url.startswith(static):
                 raise ValueError(f"press documents load only local static files, not {url!r}")
             return super().fetch(url, headers)
@@ -560,6 +568,7 @@ def _render_zip(doc: Doc, edition: Edition, generated: datetime, wait: bool = Tr
 
 
 def _readme_part(lang: str, edition: Edition, generated: datetime) -> dict:
+    """The README's figures and addresses in `lang`."""
     with _in(lang):
         return {**_context(edition, lang, generated), "title": _letter(lang).title}
 
