@@ -86,6 +86,10 @@ def test_whole_flow_sign_confirm_list_withdraw(seeded, client, smtp, lang):
 def test_confirm_link_is_idempotent_and_unknown_links_are_404(seeded, client, smtp):
     sign(client, "en", email="twice@example.org")
     path = last_link(smtp, "twice@example.org")
+    page = fetch(client, path)
+    # The token must not leak through the Referer header, caches or search engines.
+    assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
+    assert 'name="robots" content="noindex"' in page.get_data(as_text=True)
     fetch(client, path, "POST")
     fetch(client, path, "POST")
     assert count() == 1

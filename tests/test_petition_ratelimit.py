@@ -79,3 +79,13 @@ def test_rate_limit_is_silent_with_redis_storage(seeded, client, smtp):
     silent_limit(client, smtp, ip, other_ip)
     keys = redis.Redis.from_url(REDIS_URI).keys("*petition-sign*")
     assert any(ip.encode() in key for key in keys)
+
+
+def test_signing_works_when_the_limits_storage_is_down(app, client, monkeypatch, caplog):
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(limiter.limiter, "hit", down)
+    assert sign_from(client, "10.0.0.5", email="down@example.org").status_code == 200
+    assert suspect_of("down@example.org") is False
+    assert "rate limit storage unavailable" in caplog.text

@@ -74,7 +74,8 @@ def sign():
 def _link_page(template: str, found: bool, **context):
     """A page reached from a mailed link: not indexed, no referrer, 404 when the link is dead."""
     html = render_template(template if found else "petition/link_invalid.html", **context)
-    return html, 200 if found else 404, {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+    headers = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store"}
+    return html, 200 if found else 404, headers
 
 
 @localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"},

@@ -5,6 +5,7 @@ The count is an aggregate COUNT over the signatures (cached by app.stats), never
 that every signature would update. One signature per person is enforced by the UNIQUE
 constraint on the canonical email: we insert and catch IntegrityError.
 """
+import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from app.models.base import utcnow
 from app.outbox import enqueue
 from app.security import ip_hash, new_token, token_digest
 
+log = logging.getLogger(__name__)
 LINK_DAYS = 7  # a confirm link lasts this long; an unconfirmed signature is purged after it
 IP_HASH_DAYS = 30  # the hashed IP is kept this long, for abuse analysis
 MAX_MAILS = 5  # mails per signature, whatever anyone submits
@@ -88,10 +90,13 @@ def over_rate_limit(ip: str) -> bool:
     if not limiter.enabled:
         return False
     over = False
-    for item in parse_many(current_app.config["RATELIMIT_SIGN"]):
-        # Hit every limit, so that the sustained one also counts attempts the burst one refused.
-        if not limiter.limiter.hit(item, "petition-sign", ip):
-            over = True
+    try:
+        for item in parse_many(current_app.config["RATELIMIT_SIGN"]):
+            # Hit every limit, so that the sustained one also counts attempts the burst one refused.
+            if not limiter.limiter.hit(item, "petition-sign", ip):
+                over = True
+    except Exception:  # the limits' storage (Redis) is down: take the signature, unmarked
+        log.exception("rate limit storage unavailable; signature not checked")
     return over
 
 
