@@ -68,7 +68,8 @@ def confirm_token_of(address: str) -> str:
     return re.search(r"http://localhost(/\S+/conferma/\S+|/\S+/confirm/\S+)", body).group(1)
 
 
-def test_10_concurrent_confirms_count_once(app):
+def concurrent_confirms_count_once(app):
+    """Ten clicks on one confirm button at once."""
     client = app.test_client()
     client.post("/en/sign", data=form_data(email="click@example.org"))
     path = confirm_token_of("click@example.org")
@@ -79,6 +80,15 @@ def test_10_concurrent_confirms_count_once(app):
     thanks = db.session.scalar(
         select(func.count(OutboxMail.id)).where(OutboxMail.template == "signature_confirmed"))
     assert thanks == 1
+
+
+def test_10_concurrent_confirms_count_once_sqlite(app):
+    concurrent_confirms_count_once(app)
+
+
+@pytest.mark.postgres
+def test_10_concurrent_confirms_count_once_postgres(pg_app):
+    concurrent_confirms_count_once(pg_app)
 
 
 @pytest.mark.postgres
