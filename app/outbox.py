@@ -104,7 +104,10 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
         return 0, 0
     sent = failed = 0
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
-    with mail.get_connection() as connection:
+    # Opened by the first send, inside the per-mail try: a server that is down counts as a
+    # failed attempt of each mail (with back-off), not as a crash that leaves them claimed.
+    connection = mail.get_connection()
+    try:
         for mail_id in claimed:
             outgoing = db.session.get(OutboxMail, mail_id)
             if outgoing is None:  # erased meanwhile (a withdrawn signature)
@@ -138,6 +141,8 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
                 outgoing.body_text = outgoing.body_html = ""  # links are not kept once delivered
             outgoing.claimed_by = outgoing.claimed_until = None
             db.session.commit()
+    finally:
+        connection.close()
     return sent, failed
 
 

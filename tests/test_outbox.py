@@ -1,0 +1,98 @@
+"""The mail outbox: delivery over real SMTP, retries with back-off, nothing sent twice."""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import MailStatus, OutboxMail
+from app.models.base import utcnow
+from app.outbox import deliver, enqueue
+from tests.conftest import free_port, html_part, text_part
+
+
+def _queue(to="ada@example.org", lang="en"):
+    mail = enqueue(to, "test_probe", lang, link="http://localhost/en/sign/confirm/abc")
+    db.session.commit()
+    return mail.id
+
+
+def _smtp_port(app, port):
+    """Point the mailer at `port` (Flask-Mailman reads its settings at init_app)."""
+    from app.extensions import mail
+
+    app.config["MAIL_PORT"] = port
+    mail.init_app(app)
+
+
+def _row(mail_id):
+    db.session.expire_all()
+    return db.session.get(OutboxMail, mail_id)
+
+
+def test_a_queued_mail_arrives_with_both_parts_and_the_site_name_as_sender(app, smtp):
+    mail_id = _queue(lang="it")
+    assert deliver() == (1, 0)
+    [message] = smtp.to("ada@example.org")
+    assert message["Subject"] == "Prova di consegna"
+    assert message["From"] == "Cara Umanità <noreply@localhost>"
+    assert "http://localhost/en/sign/confirm/abc" in text_part(message)
+    assert '<a href="http://localhost/en/sign/confirm/abc">' in html_part(message)
+    row = _row(mail_id)
+    assert row.status is MailStatus.sent and row.body_text == "" and row.body_html == ""
+    assert deliver() == (0, 0)  # nothing is sent twice
+    assert len(smtp.to("ada@example.org")) == 1
+
+
+def test_server_down_is_a_failed_attempt_retried_with_back_off(app, smtp, monkeypatch):
+    up_port = app.config["MAIL_PORT"]
+    _smtp_port(app, free_port())  # nothing listens there
+    mail_id = _queue()
+    assert deliver() == (0, 1)
+    row = _row(mail_id)
+    assert row.status is MailStatus.pending and row.attempts == 1 and row.last_error
+    assert row.claimed_by is None
+    assert row.next_attempt_at > utcnow() + timedelta(seconds=30)
+    assert deliver() == (0, 0)  # not due yet
+
+    _smtp_port(app, up_port)
+    later = utcnow() + timedelta(minutes=2)
+    monkeypatch.setattr("app.outbox.utcnow", lambda: later)
+    assert deliver() == (1, 0)
+    assert len(smtp.to("ada@example.org")) == 1
+
+
+def test_a_mail_is_given_up_after_the_attempt_limit(app, smtp, monkeypatch):
+    app.config["MAIL_MAX_ATTEMPTS"] = 3
+    _smtp_port(app, free_port())
+    mail_id = _queue()
+    clock = [utcnow()]
+    monkeypatch.setattr("app.outbox.utcnow", lambda: clock[0])
+    for _ in range(3):
+        deliver()
+        clock[0] += timedelta(hours=7)
+    assert _row(mail_id).status is MailStatus.failed
+    assert deliver() == (0, 0)
+
+
+def test_mail_send_command_delivers_what_is_due(app, smtp, runner):
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    _queue("one@example.org")
+    _queue("two@example.org")
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0 and "sent 2, failed 0" in result.output
+    assert smtp.to("one@example.org") and smtp.to("two@example.org")
+
+
+def test_without_a_server_mails_go_to_files_and_the_link_is_logged(app, caplog, tmp_path):
+    from app.extensions import mail
+
+    app.config.update(MAIL_SERVER="", MAIL_BACKEND="file", MAIL_FILE_PATH=str(tmp_path / "mail"))
+    mail.init_app(app)
+    _queue()
+    with caplog.at_level(logging.WARNING, logger="app.outbox"):
+        assert deliver() == (1, 0)
+    assert "http://localhost/en/sign/confirm/abc" in caplog.text
+    written = list((tmp_path / "mail").iterdir())
+    assert written and "Delivery test" in written[0].read_text()
+    assert db.session.scalar(select(OutboxMail.status)) is MailStatus.sent
