@@ -270,7 +270,7 @@ def test_status_change_appears_in_the_timeline_and_the_log(app, mod_client):
     assert (event.old_status, event.new_status, event.note) == (
         GroupStatus.hijacked, GroupStatus.recovered, "Facebook gave it back.")
     html = mod_client.get(f"/admin/groups/{group.id}?lang=en").get_data(as_text=True)
-    assert "status changed from Hijacked to Recovered" in html and "Facebook gave it back." in html
+    assert "status changed from Still hijacked to Recovered" in html and "Facebook gave it back." in html
     html = mod_client.get(f"/admin/groups/{group.id}?lang=it").get_data(as_text=True)
     assert "stato cambiato da Rubato a Recuperato" in html
     public = app.test_client().get(f"/it/registro/gruppo/{group.slug}")

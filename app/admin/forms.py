@@ -6,7 +6,9 @@ from wtforms import (EmailField, IntegerField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.forms import PublicForm
-from app.models.registry import Crew, GroupStatus, RejectReason
+from app.models.registry import RejectReason
+# One wording for statuses and crews, public pages and back office alike.
+from app.registry.forms import CREW_LABELS, STATUS_LABELS
 
 
 class LoginForm(PublicForm):
@@ -33,22 +35,6 @@ def crew_choices():
     """The crews, translated."""
     return [(c.value, label) for c, label in CREW_LABELS.items()]
 
-
-STATUS_LABELS = {
-    GroupStatus.hijacked: _l("Hijacked"),
-    GroupStatus.recreated: _l("Recreated"),
-    GroupStatus.closed: _l("Closed by Facebook"),
-    GroupStatus.recovered: _l("Recovered"),
-}
-
-CREW_LABELS = {
-    Crew.shitstorm: "Shitstorm",
-    Crew.nameless: "Nameless",
-    Crew.shitstorm_nameless: "Shitstorm / Nameless",
-    Crew.shitarmy: "ShitArmy",
-    Crew.other: _l("Other"),
-    Crew.unknown: _l("Unknown"),
-}
 
 REJECT_LABELS = {
     RejectReason.abusive: _l("Spam or abuse"),
