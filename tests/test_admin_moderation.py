@@ -272,7 +272,7 @@ def test_status_change_appears_in_the_timeline_and_the_log(app, mod_client):
     html = mod_client.get(f"/admin/groups/{group.id}?lang=en").get_data(as_text=True)
     assert "status changed from Still hijacked to Recovered" in html and "Facebook gave it back." in html
     html = mod_client.get(f"/admin/groups/{group.id}?lang=it").get_data(as_text=True)
-    assert "stato cambiato da Rubato a Recuperato" in html
+    assert "stato cambiato da Ancora in mano ai dirottatori a Recuperato" in html
     public = app.test_client().get(f"/it/registro/gruppo/{group.slug}")
     assert public.status_code == 200 and "Facebook gave it back." in public.get_data(as_text=True)
     (entry,) = _log("group.status")
