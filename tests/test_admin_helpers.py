@@ -3,7 +3,6 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
 from PIL import Image
 
 from app.admin import service
@@ -69,25 +68,3 @@ def queued_report(app, name="Cuochi per caso", lang="it", email="segnalatore@exa
     db.session.add(report)
     db.session.commit()
     return report
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    """conftest's loopback SMTP server, on a port picked beforehand: aiosmtpd's start-up check
-    connects to the port it was given, so port 0 fails with "connection refused"."""
-    from conftest import SMTPSink
-
-    sink = SMTPSink()
-    sink.controller.port = free_port()
-    sink.start()
-    yield sink
-    sink.stop()

@@ -12,7 +12,7 @@ from app.models import (AuditLog, Crew, Group, GroupEvent, GroupEventKind, Group
 from app.models.base import utcnow
 from app.text import fold
 from conftest import text_part
-from test_admin_helpers import EMAIL, login, make_moderator, png_bytes, queued_report, smtp_server  # noqa: F401
+from test_admin_helpers import EMAIL, login, make_moderator, png_bytes, queued_report
 
 REPORTER = "segnalatore@example.net"
 

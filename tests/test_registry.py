@@ -17,9 +17,9 @@ from app.models.base import utcnow
 from app.registry import service
 from app.text import fold
 from conftest import html_part, text_part
-from test_registry_helpers import (  # noqa: F401  (smtp_server is a fixture)
+from test_registry_helpers import (
     GPS_IFD, PATHS, REPORTER_EMAIL, REPORTER_NAME, fetch, jpeg_with_secrets, last_link, plain_png,
-    png_with_secrets, reports, send_report, smtp_server,
+    png_with_secrets, reports, send_report,
 )
 
 SENT = {"it": "Grazie! Ora controlla la posta", "en": "Thank you! Now check your mail"}

@@ -1,10 +1,8 @@
 """Helpers for the registry tests: images with hidden data, sending a report, reading mailed links."""
 import io
 import re
-import socket
 
-import pytest
-from conftest import SMTPSink, text_part
+from conftest import text_part
 from flask import g
 from PIL import Image, PngImagePlugin
 from sqlalchemy import select
@@ -24,23 +22,6 @@ CONFIRM_LINK = re.compile(r"http://localhost/(?:it/registro/conferma|en/registry
 REPORTER_EMAIL = "reporter.secret@example.org"
 REPORTER_NAME = "Giuseppina Segretissima"
 GPS_IFD = 0x8825
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on (right now)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def smtp_server():
-    """A loopback SMTP server on a free port (aiosmtpd's Controller cannot start on port 0)."""
-    sink = SMTPSink()
-    sink.controller.port = free_port()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 def fetch(client, url: str, method: str = "GET", **kwargs):
