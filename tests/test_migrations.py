@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import POSTGRES_URI, make_test_config, normalise_pg
+from conftest import POSTGRES_URI, make_test_config, normalise_pg
 
 
 def _check_round_trip(uri: str) -> None:

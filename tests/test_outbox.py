@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import MailStatus, OutboxMail
 from app.models.base import utcnow
 from app.outbox import deliver, enqueue
-from tests.conftest import free_port, html_part, text_part
+from conftest import free_port, html_part, text_part
 
 
 def _queue(to="ada@example.org", lang="en"):

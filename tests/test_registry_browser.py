@@ -7,6 +7,7 @@ from app.models import Crew, Group, GroupStatus, ReportStatus
 from app.models.base import utcnow
 from app.text import fold
 from test_registry_helpers import plain_png, reports
+from conftest import audit_pages
 
 pytestmark = pytest.mark.browser
 
@@ -25,36 +26,15 @@ def registry(seeded):
     return seeded
 
 
-def test_registry_pages_have_no_serious_accessibility_violation(registry, page):
-    from axe_playwright_python.sync_playwright import Axe
+def test_registry_pages_are_accessible_keep_to_the_csp_and_fit_a_phone(registry, page, live_server):
+    assert audit_pages(page, PAGES, live_server) == {}
 
-    axe, problems = Axe(), {}
-    for path in PAGES:
-        page.goto(path)
-        bad = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-        if bad:
-            problems[path] = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
-    # The form with its errors shown, too.
+
+def test_report_form_with_its_errors_shown_is_accessible(registry, page, live_server):
     page.goto("/it/registro/segnala")
     page.get_by_role("button", name="Invia la segnalazione").click()
     assert page.locator("#error-summary").is_visible()
-    bad = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    if bad:
-        problems["form with errors"] = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
-    assert problems == {}
-
-
-def test_no_csp_violation_no_other_origin_and_a_phone_fits(registry, page, live_server):
-    requests, violations = [], []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    page.set_viewport_size({"width": 360, "height": 740})
-    for path in PAGES:
-        page.goto(path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, path
-    assert violations == []
-    assert all(url.startswith(live_server) for url in requests)
+    assert audit_pages(page, [None], live_server) == {}
 
 
 def test_reporting_a_group_with_a_screenshot(registry, page, tmp_path):
