@@ -14,10 +14,23 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the message says what to set."""
 
 
+class CampaignApp(Flask):
+    """Flask, with absolute URLs on SITE_URL when it is set: links in mails, documents and
+    feeds never take the host from the request's Host header (which a client chooses)."""
+
+    def url_for(self, endpoint, *, _anchor=None, _method=None, _scheme=None, _external=None, **values):
+        site = self.config.get("SITE_URL")
+        if _external and site:
+            path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
+            return site.rstrip("/") + path
+        return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                               _external=_external, **values)
+
+
 def create_app(config_class: type = Config) -> Flask:
     """Build the app: settings (class, then FLASK_… variables), extensions, blueprints, CLI."""
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="../templates", static_folder="../static")
+    app = CampaignApp(__name__, instance_relative_config=True,
+                      template_folder="../templates", static_folder="../static")
     app.config.from_object(config_class)
     app.config.from_prefixed_env()
     _finish_config(app)
@@ -64,12 +77,21 @@ def _finish_config(app: Flask) -> None:
         if not app.config[key]:
             app.config[key] = os.path.join(app.instance_path, sub)
     secret = app.config.get("SECRET_KEY")
-    allowed = app.config["DEVELOPMENT"] or app.config.get("TESTING")
-    if not allowed and (not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 16):
+    local = app.config["DEVELOPMENT"] or app.config.get("TESTING")
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not local  # production is served over HTTPS
+    if local:
+        return
+    if not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 16:
         raise ConfigError(
             "FLASK_SECRET_KEY is missing or is the development default. Set it to a long random "
             "value, e.g. FLASK_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'); "
             "for a local run only, set FLASK_DEVELOPMENT=1 (make run does)."
+        )
+    if not app.config.get("SITE_URL"):
+        raise ConfigError(
+            "FLASK_SITE_URL is missing: set it to the site's public address, e.g. "
+            "FLASK_SITE_URL=https://caraumanita.example (links in mails and documents use it)."
         )
 
 

@@ -15,8 +15,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = None  # None: sqlite:///<instance>/campaign.db, set by create_app
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
-    SITE_NAME = "Gruppi rubati · Stolen groups"
-    # Absolute address of the site, used in mails and documents; "" means the request's host.
+    # Public address of the site (https://…): every absolute link (mails, documents, feeds, API)
+    # is built on it. Required in production; "" (local runs) means the request's host.
     SITE_URL = ""
     LANGUAGES = ("it", "en")
     BABEL_DEFAULT_LOCALE = "it"
@@ -53,6 +53,7 @@ class Config:
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # five 5 MB screenshots plus the form
 
     SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = None  # None: on in production, off for local runs and tests
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # moderators' sessions expire after 8 hours
 

@@ -159,16 +159,32 @@ def test_healthz_503_when_database_unreachable(tmp_path):
     assert response.status_code == 503
 
 
-def test_production_refuses_the_development_secret(monkeypatch):
+def test_production_refuses_the_development_secret_and_a_missing_site_url(monkeypatch):
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     monkeypatch.delenv("FLASK_DEVELOPMENT", raising=False)
+    monkeypatch.delenv("FLASK_SITE_URL", raising=False)
     with pytest.raises(ConfigError, match="FLASK_SECRET_KEY"):
         create_app(Config)
     monkeypatch.setenv("FLASK_SECRET_KEY", "a-real-secret-of-enough-length-123")
-    assert create_app(Config).config["SECRET_KEY"] == "a-real-secret-of-enough-length-123"
+    with pytest.raises(ConfigError, match="FLASK_SITE_URL"):
+        create_app(Config)
+    monkeypatch.setenv("FLASK_SITE_URL", "https://caraumanita.example")
+    app = create_app(Config)
+    assert app.config["SECRET_KEY"] == "a-real-secret-of-enough-length-123"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_absolute_links_use_site_url_not_the_requests_host(app):
+    app.config["SITE_URL"] = "https://caraumanita.example"
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        from flask import url_for
+
+        assert url_for("letter.letter", lang_code="en", _external=True) == "https://caraumanita.example/en/letter"
+        assert url_for("letter.letter", lang_code="en") == "/en/letter"
 
 
 def test_settings_come_from_flask_prefixed_environment(monkeypatch):
+    monkeypatch.setenv("FLASK_SITE_URL", "https://caraumanita.example")
     monkeypatch.setenv("FLASK_SECRET_KEY", "s" * 40)
     monkeypatch.setenv("FLASK_MAIL_PORT", "2525")
     monkeypatch.setenv("FLASK_PRESS_CONTACT", "press@example.org")
