@@ -50,7 +50,7 @@ def _reachable_redis() -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip (or, when services are required, fail) tests whose server is unreachable."""
+    """Skip tests whose server is unreachable, or, with TEST_REQUIRE_SERVICES=1, make them fail."""
     checks = {"postgres": _reachable_postgres, "redis": _reachable_redis}
     reasons = {}
     for item in items:
@@ -60,15 +60,19 @@ def pytest_collection_modifyitems(config, items):
                     reasons[name] = check()
                 if reasons[name]:
                     if REQUIRE_SERVICES:
-                        item.add_marker(pytest.mark.xfail(reason="required service", run=False, strict=True))
-                        item.add_marker(pytest.mark.usefixtures("_fail_required_service"))
+                        item.stash[_UNREACHABLE] = reasons[name]
                     else:
                         item.add_marker(pytest.mark.skip(reason=reasons[name]))
 
 
-@pytest.fixture
-def _fail_required_service():
-    pytest.fail("TEST_REQUIRE_SERVICES=1 but a required server is unreachable")
+_UNREACHABLE = pytest.StashKey[str]()
+
+
+def pytest_runtest_setup(item):
+    """With TEST_REQUIRE_SERVICES=1, a test whose server is unreachable fails (CI)."""
+    reason = item.stash.get(_UNREACHABLE, None)
+    if reason:
+        pytest.fail(f"TEST_REQUIRE_SERVICES=1 but {reason}", pytrace=False)
 
 
 def make_test_config(database_uri: str, **overrides) -> type:
