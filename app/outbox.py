@@ -66,9 +66,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 360))
 
 
-def claim(limit: int = 100, ids: list[int] | None = None) -> list[int]:
-    """Take a lease on up to `limit` due mails and return their ids (committed)."""
-    me, now = uuid.uuid4().hex, utcnow()
+def claim(me: str, limit: int = 100, ids: list[int] | None = None) -> list[int]:
+    """Take a lease for sender `me` on up to `limit` due mails; return their ids (committed)."""
+    now = utcnow()
     free = or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now)
     due = (OutboxMail.status == MailStatus.pending, OutboxMail.next_attempt_at <= now, free)
     query = select(OutboxMail.id).where(*due).order_by(OutboxMail.id).limit(limit)
@@ -87,6 +87,18 @@ def claim(limit: int = 100, ids: list[int] | None = None) -> list[int]:
     return claimed
 
 
+def _renew(me: str, mail_id: int) -> bool:
+    """Extend our lease on one mail just before sending it; False if it is no longer ours."""
+    renewed = db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, OutboxMail.claimed_by == me,
+               OutboxMail.status == MailStatus.pending)
+        .values(claimed_until=utcnow() + LEASE)
+    )
+    db.session.commit()
+    return bool(renewed.rowcount)
+
+
 def sender_for(lang: str) -> str:
     """MAIL_DEFAULT_SENDER, with the site's name in `lang` when it names no one."""
     configured = current_app.config["MAIL_DEFAULT_SENDER"]
@@ -99,7 +111,8 @@ def sender_for(lang: str) -> str:
 
 def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
     """Send due mails (only `ids` if given). Returns (sent, failed this round)."""
-    claimed = claim(limit, ids)
+    me = uuid.uuid4().hex
+    claimed = claim(me, limit, ids)
     if not claimed:
         return 0, 0
     sent = failed = 0
@@ -109,6 +122,8 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
     connection = mail.get_connection()
     try:
         for mail_id in claimed:
+            if not _renew(me, mail_id):  # our lease ran out (a slow batch): another sender has it
+                continue
             outgoing = db.session.get(OutboxMail, mail_id)
             if outgoing is None:  # erased meanwhile (a withdrawn signature)
                 continue

@@ -96,3 +96,23 @@ def test_without_a_server_mails_go_to_files_and_the_link_is_logged(app, caplog, 
     written = list((tmp_path / "mail").iterdir())
     assert written and "Delivery test" in written[0].read_text()
     assert db.session.scalar(select(OutboxMail.status)) is MailStatus.sent
+
+
+def test_a_sender_whose_lease_ran_out_does_not_send_what_another_took(app, smtp, monkeypatch):
+    from app import outbox
+
+    first = _queue("first@example.org")
+    _queue("second@example.org")
+    real_renew = outbox._renew
+
+    def slow_then_overtaken(me, mail_id):
+        # While this sender was busy, its lease on the second mail expired and another took it.
+        if mail_id != first:
+            db.session.execute(
+                outbox.update(OutboxMail).where(OutboxMail.id == mail_id).values(claimed_by="other"))
+            db.session.commit()
+        return real_renew(me, mail_id)
+
+    monkeypatch.setattr(outbox, "_renew", slow_then_overtaken)
+    assert deliver() == (1, 0)
+    assert smtp.to("first@example.org") and not smtp.to("second@example.org")
