@@ -1,7 +1,14 @@
-"""The base of every public form: CSRF (Flask-WTF) and a honeypot field."""
+"""The base of every public form (CSRF and a honeypot field), and the filters and validators
+that several areas' forms share."""
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from app.text import FORMULA_START, HIDDEN_CHARACTERS, URLISH
 
 
 class PublicForm(FlaskForm):
@@ -13,3 +20,65 @@ class PublicForm(FlaskForm):
     def is_bot(self) -> bool:
         """True when the honeypot was filled in."""
         return bool(self.website.data)
+
+
+def strip_filter(value):
+    """Filter: normalise Unicode (NFC) and strip surrounding spaces; None becomes ""."""
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+def single_line_filter(value):
+    """Filter: collapse every run of whitespace (newlines included) into one space."""
+    if value is None:
+        return ""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class NoHiddenCharacters:
+    """Validator: no control characters (tab and newlines allowed) or bidirectional overrides,
+    which can disguise what a public page shows."""
+
+    def __init__(self, message=None):
+        self.message = message or _l("This contains characters we cannot accept.")
+
+    def __call__(self, form, field):
+        if HIDDEN_CHARACTERS.search(field.data or ""):
+            raise ValidationError(self.message)
+
+
+class NoUrl:
+    """Validator: no web address ("http://…", "www.…", "something.com")."""
+
+    def __init__(self, message=None):
+        self.message = message or _l("This cannot contain a web address.")
+
+    def __call__(self, form, field):
+        if URLISH.search(field.data or ""):
+            raise ValidationError(self.message)
+
+
+class NoFormulaStart:
+    """Validator: does not start like a spreadsheet formula (=, +, -, @), so exports stay inert."""
+
+    def __init__(self, message=None):
+        self.message = message or _l("This cannot start with =, +, - or @.")
+
+    def __call__(self, form, field):
+        if (field.data or "").startswith(FORMULA_START):
+            raise ValidationError(self.message)
+
+
+class ValidEmail:
+    """Validator: a well-formed address (email-validator, no DNS look-up); the field's data
+    becomes the normalised address."""
+
+    def __init__(self, message=None):
+        self.message = message or _l("Please enter a valid email address, like name@example.com.")
+
+    def __call__(self, form, field):
+        try:
+            field.data = validate_email(field.data or "", check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValidationError(self.message) from None

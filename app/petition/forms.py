@@ -1,10 +1,8 @@
 """The signing form and the one-button forms behind mailed links."""
-import re
 import unicodedata
 from functools import lru_cache
 
 from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,53 +10,23 @@ from markupsafe import Markup, escape
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import PublicForm
+from app.forms import (NoFormulaStart, NoHiddenCharacters, NoUrl, PublicForm, ValidEmail,
+                       single_line_filter, strip_filter)
 from app.text import fold
 
-# A name is not a place for links: "http://…", "www.…", or "something.tld".
-_URLISH = re.compile(r"(://|\bwww\.|\b[\w-]+\.(com|net|org|info|biz|io|co|it|eu|ru|me|ly|xyz|link|site|online"
-                     r"|top|click|app|tk|ml|ga|cf|gq)\b)", re.IGNORECASE)
-# Control characters and bidirectional overrides, which can disguise what a list shows.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# Spreadsheet formulas start with these; an export opened in a spreadsheet must stay inert.
-_FORMULA_START = ("=", "+", "-", "@")
 # Regions and groupings in the CLDR territory list that are not countries.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
 
-def _clean(value):
-    """Strip surrounding spaces and normalise Unicode (NFC), keeping None as None."""
-    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
-
-
-def _single_line(value):
-    """Collapse runs of whitespace (including newlines) into one space."""
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-def plain_text(form, field):
-    """Shown in public: no links, no hidden characters, not starting like a spreadsheet formula."""
-    value = field.data or ""
-    if value.startswith(_FORMULA_START):
-        raise ValidationError(_l("This cannot start with =, +, - or @."))
-    if _URLISH.search(value):
-        raise ValidationError(_l("This cannot contain a web address."))
-    if _HIDDEN.search(value):
-        raise ValidationError(_l("This contains characters we cannot accept."))
+def plain_text():
+    """Shown in public: not starting like a spreadsheet formula, no links, no hidden characters."""
+    return [NoFormulaStart(), NoUrl(), NoHiddenCharacters()]
 
 
 def has_letters(form, field):
     """A name has at least one letter, in any script."""
     if not any(unicodedata.category(c).startswith("L") for c in field.data or ""):
         raise ValidationError(_l("Please enter your name."))
-
-
-def valid_email(form, field):
-    """A well-formed address (checked by email-validator, without DNS look-ups)."""
-    try:
-        field.data = validate_email(field.data or "", check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise ValidationError(_l("Please enter a valid email address, like name@example.com.")) from None
 
 
 @lru_cache(maxsize=8)
@@ -136,32 +104,33 @@ def group_select_choices(groups: list[tuple[int, str]]) -> list[tuple[str, str]]
 class SignForm(PublicForm):
     """Sign the letter. The group fields matter only when `is_admin` is ticked."""
 
-    name = StringField(_l("Full name"), filters=[_clean, _single_line],
+    name = StringField(_l("Full name"), filters=[strip_filter, single_line_filter],
                        validators=[DataRequired(_l("Please enter your name.")),
                                    Length(max=120, message=_l("At most %(max)d characters, please.")),
-                                   plain_text, has_letters],
+                                   *plain_text(), has_letters],
                        render_kw={"autocomplete": "name"})
-    email = StringField(_l("Email"), filters=[_clean],
+    email = StringField(_l("Email"), filters=[strip_filter],
                         validators=[DataRequired(_l("Please enter your email address.")),
                                     Length(max=254, message=_l("At most %(max)d characters, please.")),
-                                    valid_email],
+                                    ValidEmail()],
                         render_kw={"autocomplete": "email", "type": "email", "inputmode": "email",
                                    "spellcheck": "false"})
-    city = StringField(_l("City or province"), filters=[_clean, _single_line],
+    city = StringField(_l("City or province"), filters=[strip_filter, single_line_filter],
                        validators=[Optional(),
                                    Length(max=120, message=_l("At most %(max)d characters, please.")),
-                                   plain_text],
+                                   *plain_text()],
                        render_kw={"autocomplete": "address-level2"})
     country = FastSelectField(_l("Country"), default="IT")
     is_admin = BooleanField(_l("I am (or was) an admin of a hijacked group"))
     group_id = FastSelectField(_l("Which group?"), default="")
-    group_name = StringField(_l("Or type its name, if it is not in the list"), filters=[_clean, _single_line],
+    group_name = StringField(_l("Or type its name, if it is not in the list"), filters=[strip_filter, single_line_filter],
                              validators=[Optional(),
                                          Length(max=300, message=_l("At most %(max)d characters, please.")),
-                                         plain_text])
-    reason = TextAreaField(_l("Why do you sign? (optional)"), filters=[_clean],
+                                         *plain_text()])
+    reason = TextAreaField(_l("Why do you sign? (optional)"), filters=[strip_filter],
                            validators=[Optional(),
-                                       Length(max=500, message=_l("At most %(max)d characters, please."))],
+                                       Length(max=500, message=_l("At most %(max)d characters, please.")),
+                                       NoHiddenCharacters()],
                            render_kw={"maxlength": 500, "rows": 4})
     public = BooleanField(_l("Show my name and city on the public list of signers"), default=False)
     privacy = BooleanField(_l("I have read the privacy notice"),
