@@ -12,7 +12,7 @@ from datetime import timedelta
 from email.utils import formataddr, parseaddr
 
 import click
-from flask import Flask, current_app, g, has_request_context, render_template
+from flask import Flask, current_app, g, has_request_context, render_template, url_for
 from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext
 from flask_mailman import EmailMultiAlternatives
@@ -37,10 +37,15 @@ def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context
         text = render_template(f"email/{template}.{lang}.txt", **context)
         subject, _, body = text.partition("\n")
         body = body.strip("\n") + "\n"
+        site_name = gettext("Dear Humanity")
+        if body.rstrip().rsplit("\n", 1)[-1].strip("— -") != site_name:
+            body += f"\n— {site_name}\n"
         try:
             html = render_template(f"email/{template}.{lang}.html", **context)
         except TemplateNotFound:
-            html = render_template("email/layout.html", subject=subject, paragraphs=_paragraphs(body))
+            own_site = (current_app.config.get("SITE_URL") or url_for("letter.root", _external=True)).rstrip("/") + "/"
+            html = render_template("email/layout.html", subject=subject,
+                                   paragraphs=_paragraphs(body, own_site))
     outgoing = OutboxMail(
         to_addr=to, subject=subject.strip(), body_text=body, body_html=html,
         lang=lang, template=template, ref=ref,
@@ -52,11 +57,17 @@ def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context
     return outgoing
 
 
-def _paragraphs(body: str) -> list[Markup]:
-    """Plain-text paragraphs as HTML, with their links made clickable."""
+def _paragraphs(body: str, own_site: str) -> list[Markup]:
+    """Plain-text paragraphs as HTML. Only links to our own site become clickable: text that a
+    visitor typed (a group's name, say) can never turn our mail into someone else's link."""
+
+    def link(match):
+        url = match.group(0)
+        return f'<a href="{url}">{url}</a>' if url.startswith(own_site) else url
+
     out = []
     for para in re.split(r"\n\s*\n", body.strip()):
-        html = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', str(escape(para)))
+        html = _URL.sub(link, str(escape(para)))
         out.append(Markup(html.replace("\n", "<br>\n")))
     return out
 

@@ -116,3 +116,14 @@ def test_a_sender_whose_lease_ran_out_does_not_send_what_another_took(app, smtp,
     monkeypatch.setattr(outbox, "_renew", slow_then_overtaken)
     assert deliver() == (1, 0)
     assert smtp.to("first@example.org") and not smtp.to("second@example.org")
+
+
+def test_only_links_to_our_own_site_are_clickable_and_mails_are_signed(app, smtp):
+    enqueue("ada@example.org", "test_probe", "en", link="http://localhost/en/sign/confirm/abc https://evil.example/x")
+    db.session.commit()
+    deliver()
+    [message] = smtp.to("ada@example.org")
+    html = html_part(message)
+    assert '<a href="http://localhost/en/sign/confirm/abc">' in html
+    assert "https://evil.example/x" in html and 'href="https://evil.example' not in html
+    assert text_part(message).rstrip().endswith("— Dear Humanity")
