@@ -53,6 +53,7 @@ class Settings:
     mail: str
     keep: bool
     ref: str
+    src: str
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -80,6 +81,9 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--ref", default="",
                    help="benchmark a commit (e.g. HEAD) exported to the temporary directory "
                         "instead of the work tree")
+    p.add_argument("--src", default="",
+                   help="benchmark another copy of the project (a directory with wsgi.py and "
+                        "compiled catalogs), e.g. to try a change before committing it")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
     a = p.parse_args(argv)
     if a.list:
@@ -87,7 +91,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
             print(f"{sc.name:16} phase {sc.phase}  {sc.title}  (target ≥{sc.target:.0%} of {sc.baseline_title})")
         sys.exit(0)
     return Settings(a.duration, a.warmup, max(1, min(a.rounds, a.duration)), a.connections, a.threads,
-                    a.workers, a.groups, [s for s in a.only.split(",") if s], a.mail, a.keep, a.ref)
+                    a.workers, a.groups, [s for s in a.only.split(",") if s], a.mail, a.keep, a.ref,
+                    a.src)
 
 
 # ---------------------------------------------------------------- scenarios
@@ -453,10 +458,11 @@ def main(argv: list[str] | None = None) -> int:
         print(instance.WRK_HELP, file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    src = instance.export_ref(settings.ref, tmp) if settings.ref else ROOT
+    src = (instance.export_ref(settings.ref, tmp) if settings.ref
+           else Path(settings.src).resolve() if settings.src else ROOT)
     env = instance.instance_env(tmp, settings.mail)
     started = datetime.now(UTC)
-    print(f"bench: code {instance.code_version(settings.ref)}; instance in {tmp}\n"
+    print(f"bench: code {(settings.src or instance.code_version(settings.ref))}; instance in {tmp}\n"
           f"  gunicorn {' '.join(instance.gunicorn_args(settings.workers, '<port>'))} (site and bare Flask)\n"
           f"  wrk -t{settings.threads} -c{settings.connections}; per scenario {settings.warmup} s warm-up, "
           f"then {settings.rounds} × {max(1, settings.duration // settings.rounds)} s per server, alternating\n"
@@ -514,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps({
-        "code": instance.code_version(settings.ref),
+        "code": (settings.src or instance.code_version(settings.ref)),
         "started": started.isoformat(), "finished": datetime.now(UTC).isoformat(),
         "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
