@@ -174,6 +174,11 @@ SIGN_FIELDS = {"name": "Bench Signer __N__", "email": "bench.__N__@bench.example
 SIGN_BODY = urllib.parse.urlencode(SIGN_FIELDS)  # "__N__" survives URL-encoding unchanged
 
 
+# A successful sign POST answers with the check-your-mail page (200), or redirects to it
+# (Post/Redirect/Get: 303, or 302).
+SUCCESS = (200, 302, 303)
+
+
 def looks_like_form_error(status: int, body: bytes) -> bool:
     """A re-rendered form with errors (422, or the error markup of templates/macros.html)."""
     return status == 422 or b"error-summary" in body or b'aria-invalid="true"' in body
@@ -196,7 +201,7 @@ def sign_check(ctx: Context, sc: Scenario) -> str | None:
     body = SIGN_BODY.replace("__N__", "precheck").encode()
     status, _, page = fetch(ctx.site_post.base + sc.path, data=body,
                             headers={"Content-Type": "application/x-www-form-urlencoded"})
-    if status != 200 or looks_like_form_error(status, page):
+    if status not in SUCCESS or looks_like_form_error(status, page):
         errors = re.findall(rb'<p class="error"[^>]*>(.*?)</p>', page)[:3]
         return f"a sample sign POST was not a success ({status}; {b' / '.join(errors).decode()})"
     if count_signatures(ctx, "bench.precheck@%") != 1:
@@ -223,9 +228,9 @@ def sign_verify(ctx: Context, site: dict) -> tuple[bool, list[str]]:
     """Every site request of the measured slices made a new pending, counted signature."""
     made = count_signatures(ctx, "bench.site%", "pending")  # labels site0, site1, … (not warm-up)
     counts = site.get("counts", {})
-    ok_answers = counts.get("status_200", 0)
+    ok_answers = sum(counts.get(f"status_{code}", 0) for code in SUCCESS)
     notes = [f"{made} pending signatures made by {site['requests']} measured POSTs "
-             f"({ok_answers} answered 200 with the check-your-mail page, "
+             f"({ok_answers} answered with the check-your-mail page or a redirect to it, "
              f"{counts.get('form_error', 0)} with a form error)"]
     valid = made >= site["requests"] and ok_answers == site["requests"] and not counts.get("form_error")
     return valid, notes
