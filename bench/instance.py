@@ -93,7 +93,9 @@ def run_flask(src: Path, env: dict[str, str], *args: str) -> str:
     cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
     proc = subprocess.run(cmd, cwd=src, env=env, capture_output=True, text=True)
     if proc.returncode:
-        sys.exit(f"`flask {' '.join(args)}` failed:\n{proc.stdout}\n{proc.stderr}")
+        sys.exit(f"`flask {' '.join(args)}` failed:\n{proc.stdout}\n{proc.stderr}\n"
+                 "If the work tree holds half-finished changes, benchmark the last commit "
+                 "instead: .venv/bin/python bench/run.py --ref HEAD")
     return proc.stdout.strip()
 
 
