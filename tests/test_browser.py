@@ -13,13 +13,13 @@ def test_open_root_switch_language_open_letter(seeded, page):
     page.goto("/")
     assert page.url.endswith("/it/")
     assert page.locator("html").get_attribute("lang") == "it"
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("link", name="English", exact=True).click()
     assert page.url.endswith("/en/")
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="The letter").click()
     assert page.url.endswith("/en/letter")
     assert page.get_by_role("heading", level=1).inner_text() == "Open letter to Facebook and to Humanity"
-    page.get_by_role("link", name="Italiano").click()
+    page.get_by_role("link", name="Italiano", exact=True).click()
     assert page.url.endswith("/it/lettera")
     assert "Cara Umanità," in page.locator("main").inner_text()
 

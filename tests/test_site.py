@@ -234,3 +234,17 @@ def test_a_post_without_csrf_token_gets_a_clear_translated_answer(app, client, l
     response = client.post("/admin/login", data={"email": "a@example.org", "password": "x"})
     assert response.status_code == 400
     assert phrase in page_text(response)
+
+
+@pytest.mark.parametrize("path,heading", [
+    ("/it/lettera", "Elenco parziale di gruppi su Facebook carpiti da Shitstorm e Nameless"),
+    ("/en/letter", "Partial list of Facebook groups stolen by Shitstorm and Nameless"),
+])
+def test_letter_page_lists_the_78_groups_it_published_linked_to_the_registry(client, seeded, path, heading):
+    body = client.get(path).get_data(as_text=True)
+    assert heading in body
+    section = body.split(heading, 1)[1]
+    links = re.findall(r'<li><a href="(/(?:it/registro/gruppo|en/registry/group)/[a-z0-9-]+)">', section)
+    assert len(links) == 78
+    assert html.escape(">ⓛⓐ ©ⓐⓟⓐ ⓖⓘⓡⓐ<╝- LA CAPAGIRA") in section
+    assert client.get(links[0]).status_code == 200

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.i18n import browser_lang, current_lang, localized_route
 from app.letter import bp
-from app.letter.service import current_letter
+from app.letter.service import current_letter, groups_2014_html, statement_version
 from app.stats import figures
 
 
@@ -31,8 +31,10 @@ def home():
 
 @localized_route(bp, {"it": "/lettera", "en": "/letter"})
 def letter():
-    """The whole open letter with its first signatories."""
-    return render_template("letter/letter.html", letter=_letter(), stats=figures())
+    """The whole open letter with its first signatories and the list of groups it published."""
+    lang = current_lang()
+    return render_template("letter/letter.html", letter=_letter(), stats=figures(),
+                           groups_2014=groups_2014_html(lang), statement_version=statement_version())
 
 
 @localized_route(bp, {"it": "/chi-siamo", "en": "/about"})

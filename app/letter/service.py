@@ -4,12 +4,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import render_template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import LetterVersion
+from app.models import Group, LetterVersion
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 # No raw HTML, no autolinks: the hijackers' address in the letter stays plain text.
@@ -105,3 +106,22 @@ def render(row: LetterVersion) -> Letter:
         signatories=signatories.strip(), opening_html=Markup(_md.render(opening)),
         updated_at=row.created_at,
     )
+
+
+def groups_2014_html(lang: str) -> Markup:
+    """The partial list of stolen groups that the authors published under the letter, each
+    linking to its registry page (rendered once per language every few seconds)."""
+    key = f"groups-{lang}"
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    from app.registry.service import SOURCE_2014
+
+    groups = db.session.execute(
+        select(Group.name, Group.slug)
+        .where(Group.source == SOURCE_2014, Group.published.is_(True)).order_by(Group.id)
+    ).all()
+    html = Markup(render_template("letter/_groups_2014.html", groups=groups))
+    _cache[key] = (now, html)
+    return html
