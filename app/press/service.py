@@ -23,14 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template, request, url_for
-from flask_babel import force_locale, format_datetime, format_decimal, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, format_datetime, format_decimal, gettext as _, lazy_gettext as _l, ngettext
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 
 from app import stats
 from app.extensions import db
 from app.letter.service import current_letter, statement_version
-from app.models import Group
+from app.models import Crew, Group, GroupStatus
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "press"
 ROUND_TO = 100  # signatures: a new edition every hundred
@@ -473,16 +473,17 @@ def _render_letter_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes
 
 
 def status_label(value: str) -> str:
-    """A group's status, in the current language."""
-    return {"hijacked": _("still hijacked"), "recreated": _("recreated by its admins"),
-            "closed": _("closed by Facebook"), "recovered": _("recovered")}.get(value, value)
+    """A group's status, in the current language, worded as on the registry's pages."""
+    from app.registry.forms import STATUS_LABELS
+
+    return str(STATUS_LABELS.get(GroupStatus(value), value))
 
 
 def crew_label(value: str) -> str:
-    """Who hijacked a group, in the current language."""
-    return {"shitstorm": "Shitstorm", "nameless": "Nameless",
-            "shitstorm_nameless": "Shitstorm / Nameless", "shitarmy": "Shitarmy",
-            "other": _("others"), "unknown": _("unknown")}.get(value, value)
+    """Who hijacked a group, in the current language, worded as on the registry's pages."""
+    from app.registry.forms import CREW_LABELS
+
+    return str(CREW_LABELS.get(Crew(value), value))
 
 
 def published_groups() -> list[Group]:
@@ -590,7 +591,8 @@ def _render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
         title = _("Dear Humanity")
         if f.signatures:
             big = format_decimal(f.signatures)
-            line = _("people have signed the open letter")
+            line = ngettext("person has signed the open letter", "people have signed the open letter",
+                            f.signatures)
             detail = _("%(groups)s groups · at least %(members)s members affected",
                        groups=format_decimal(f.groups), members=format_decimal(f.members_affected))
         else:
