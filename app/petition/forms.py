@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import (NoFormulaStart, NoHiddenCharacters, NoUrl, PublicForm, ValidEmail,
@@ -159,3 +159,9 @@ class SignForm(PublicForm):
 
 class ButtonForm(FlaskForm):
     """A form that is only a button (confirm, withdraw): CSRF and nothing else."""
+
+
+class ConfirmForm(ButtonForm):
+    """The confirm button, with the fingerprint of the details the page showed."""
+
+    shown = HiddenField()

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from app.extensions import client_ip, csrf
 from app.i18n import current_lang, localized_route
 from app.petition import bp, service
-from app.petition.forms import ButtonForm, SignForm
+from app.petition.forms import ButtonForm, ConfirmForm, SignForm
 from app.stats import figures
 
 
@@ -83,12 +83,29 @@ def _link_page(template: str, found: bool, **context):
 @csrf.exempt
 def confirm(token: str):
     """Confirm a signature with a button (mail scanners open links, they do not press buttons)."""
-    form = ButtonForm()
+    form = ConfirmForm()
+    changed = False
     if form.validate_on_submit():
-        done = service.confirm(token, current_lang())
-        return _link_page("petition/confirmed.html", done, stats=figures(fresh=True))
-    return _link_page("petition/confirm.html", service.find_token(token, service.TokenPurpose.confirm)
-                      is not None, form=form)
+        done = service.confirm(token, current_lang(), shown=form.shown.data or None)
+        if done is not None:
+            return _link_page("petition/confirmed.html", done, stats=figures(fresh=True))
+        changed = True  # submitted again since the page was shown: show the new details
+    row = service.find_token(token, service.TokenPurpose.confirm)
+    if row is None:
+        return _link_page("petition/confirm.html", False)
+    signature = row.signature
+    form.shown.data = service.details_digest(signature)
+    return _link_page("petition/confirm.html", True, form=form, signature=signature, changed=changed,
+                      group_name=_group_name(signature))
+
+
+def _group_name(signature) -> str:
+    """The name of the group a signer says they administered, from the registry or as typed."""
+    if not signature.is_admin:
+        return ""
+    if signature.group_id is not None:
+        return dict(service.group_choices()).get(signature.group_id, signature.group_name)
+    return signature.group_name
 
 
 @localized_route(bp, {"it": "/firma/ritira/<token>", "en": "/sign/withdraw/<token>"}, methods=["GET", "POST"])
@@ -109,7 +126,7 @@ def signatures():
     page = request.args.get("page", 1, type=int)
     days = service.daily_counts()
     return render_template("petition/signatures.html", page=service.public_page(max(page, 1)),
-                           stats=figures(), chart=service.chart(days))
+                           stats=figures(), chart=service.chart(days), local_date=service.local_date)
 
 
 @bp.cli.command("purge")

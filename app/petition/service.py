@@ -5,14 +5,18 @@ The count is an aggregate COUNT over the signatures (cached by app.stats), never
 that every signature would update. One signature per person is enforced by the UNIQUE
 constraint on the canonical email: we insert and catch IntegrityError.
 """
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from limits import parse_many
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, extract, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -77,10 +81,7 @@ def next_milestone(count: int) -> int:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute URL for mails and sharing: SITE_URL when set, else the request's host."""
-    site = current_app.config.get("SITE_URL")
-    if site:
-        return site.rstrip("/") + url_for(endpoint, **values)
+    """An absolute URL for mails and sharing (the app builds external URLs on SITE_URL)."""
     return url_for(endpoint, _external=True, **values)
 
 
@@ -115,33 +116,48 @@ class SignatureData:
     public: bool = False
 
 
+def _fill(signature: Signature, data: SignatureData, lang: str, suspect: bool, hashed_ip: str) -> None:
+    """Set what the form says (and this request's rate-limit verdict) on a signature. The email
+    is not among them: a pending one keeps the address its mails already went to."""
+    signature.name = data.name
+    signature.city = data.city
+    signature.country = data.country or "IT"
+    signature.is_admin = data.is_admin
+    signature.group_id = data.group_id if data.is_admin else None
+    signature.group_name = data.group_name if data.is_admin else ""
+    signature.reason = data.reason
+    signature.public = data.public
+    signature.lang = lang
+    signature.suspect = suspect
+    signature.ip_hash = hashed_ip
+
+
 def sign(data: SignatureData, lang: str, ip: str) -> None:
     """Record a signature and queue its mail; commits. Answers nothing on purpose: the caller
     shows the same page whether the email was new, pending or already confirmed."""
     suspect = over_rate_limit(ip)
-    now = utcnow()
-    signature = Signature(
-        name=data.name, email=data.email, email_canonical=canonical_email(data.email),
-        city=data.city, country=data.country or "IT", is_admin=data.is_admin,
-        group_id=data.group_id if data.is_admin else None,
-        group_name=data.group_name if data.is_admin else "",
-        reason=data.reason, public=data.public, lang=lang, suspect=suspect,
-        ip_hash=ip_hash(ip), expires_at=now + timedelta(days=LINK_DAYS), mails_sent=1,
-    )
+    hashed_ip = ip_hash(ip)
+    signature = Signature(email=data.email, email_canonical=canonical_email(data.email),
+                          expires_at=utcnow() + timedelta(days=LINK_DAYS), mails_sent=1)
+    _fill(signature, data, lang, suspect, hashed_ip)
     db.session.add(signature)
     try:
         db.session.flush()
     except IntegrityError:  # that person has signed already (or is signing right now)
         db.session.rollback()
-        _again(canonical_email(data.email), lang)
+        _again(data, lang, suspect, hashed_ip)
         return
     _send_confirm(signature, lang)
     db.session.commit()
 
 
-def _again(canonical: str, lang: str) -> None:
-    """Someone submitted an address that has a signature: mail its owner (pending: the confirm
-    link again; confirmed: "you have already signed"), at most MAX_MAILS mails in all."""
+def _again(data: SignatureData, lang: str, suspect: bool, hashed_ip: str) -> None:
+    """Someone submitted an address that has a signature: mail its owner, at most MAX_MAILS
+    mails in all. Pending: the submission replaces the details (whoever typed them first),
+    and the confirm link goes out again; the confirm page shows the details to be confirmed.
+    Confirmed: nothing changes (a stranger must not edit a signer's public text); the owner
+    gets "you have already signed"."""
+    canonical = canonical_email(data.email)
     # One conditional UPDATE takes a mail from the allowance, so concurrent requests cannot
     # exceed it, and it is the transaction's first statement (SQLite then waits its turn).
     # A pending signature keeps the last mail for the thank-you with the withdraw link.
@@ -151,13 +167,14 @@ def _again(canonical: str, lang: str) -> None:
         .values(mails_sent=Signature.mails_sent + 1)
     )
     if not taken.rowcount:
-        db.session.rollback()
+        _no_mail(canonical, lang)
         return
     signature = db.session.scalar(select(Signature).where(Signature.email_canonical == canonical))
     if signature is None:  # withdrawn meanwhile
         db.session.rollback()
         return
     if signature.status == SignatureStatus.pending:
+        _fill(signature, data, lang, suspect, hashed_ip)
         signature.expires_at = utcnow() + timedelta(days=LINK_DAYS)
         _send_confirm(signature, lang)
     else:
@@ -167,6 +184,23 @@ def _again(canonical: str, lang: str) -> None:
                 withdraw_url=absolute_url("petition.withdraw", token=withdraw_token,
                                           lang_code=signature.lang),
                 list_url=absolute_url("petition.signatures", lang_code=signature.lang))
+    db.session.commit()
+
+
+def _no_mail(canonical: str, lang: str) -> None:
+    """The address has used up its mails: send nothing, but do the work the other answers do
+    (a row write, a mail rendered, a commit), so the time taken does not tell whether an
+    address has signed."""
+    db.session.execute(update(Signature).where(Signature.email_canonical == canonical)
+                       .values(mails_sent=Signature.mails_sent))
+    signature = db.session.scalar(select(Signature).where(Signature.email_canonical == canonical))
+    token, _digest = new_token()
+    with force_locale(lang):
+        body = render_template(f"email/signature_confirm.{lang}.txt",
+                               name=signature.name if signature else "", days=LINK_DAYS,
+                               confirm_url=absolute_url("petition.confirm", token=token, lang_code=lang))
+        subject, _, body = body.partition("\n")
+        render_template("email/layout.html", subject=subject, paragraphs=body.split("\n\n"))
     db.session.commit()
 
 
@@ -187,6 +221,13 @@ def _send_confirm(signature: Signature, lang: str) -> None:
             confirm_url=absolute_url("petition.confirm", token=token, lang_code=lang))
 
 
+def details_digest(signature: Signature) -> str:
+    """A fingerprint of what the confirm page shows, so that confirming confirms what was seen."""
+    details = [signature.name, signature.city, signature.country, signature.is_admin, signature.group_id,
+               signature.group_name, signature.reason, signature.public]
+    return hashlib.sha256(json.dumps(details).encode()).hexdigest()
+
+
 def find_token(token: str, purpose: TokenPurpose) -> SignatureToken | None:
     """The live token row for a mailed link, or None (unknown, expired or already used)."""
     row = db.session.scalar(
@@ -198,19 +239,34 @@ def find_token(token: str, purpose: TokenPurpose) -> SignatureToken | None:
     return row
 
 
-def confirm(token: str, lang: str) -> bool:
+def confirm(token: str, lang: str, shown: str | None = None) -> bool | None:
     """Confirm the signature behind a confirm link; commits. True if it is (now or already)
-    confirmed. Only the request that flips it sends the thank-you mail, so ten concurrent
-    clicks count once and mail once."""
+    confirmed, False if the link is dead, None if its details are no longer those the page
+    showed (`shown`, their details_digest): someone submitted the address again meanwhile.
+    Only the request that flips it sends the thank-you mail, so ten concurrent clicks count
+    once and mail once."""
     row = find_token(token, TokenPurpose.confirm)
     if row is None:
         return False
     signature_id = row.signature_id
+    seen = row.signature
+    if shown is not None and seen.status == SignatureStatus.pending and details_digest(seen) != shown:
+        db.session.rollback()
+        return None
     now = utcnow()
+    # The details in the WHERE: a submission landing between the check above and this update
+    # leaves the signature pending instead of confirming details nobody saw.
     flipped = db.session.execute(
-        update(Signature).where(Signature.id == signature_id, Signature.status == SignatureStatus.pending)
+        update(Signature).where(Signature.id == signature_id, Signature.status == SignatureStatus.pending,
+                                Signature.name == seen.name, Signature.city == seen.city,
+                                Signature.reason == seen.reason, Signature.public == seen.public)
         .values(status=SignatureStatus.confirmed, confirmed_at=now)
     ).rowcount
+    if not flipped:
+        status = db.session.scalar(select(Signature.status).where(Signature.id == signature_id))
+        if status == SignatureStatus.pending:  # changed under our feet
+            db.session.rollback()
+            return None
     if flipped:
         # The confirm links stay valid until they expire: a second click says "confirmed".
         signature = db.session.get(Signature, signature_id)
@@ -264,20 +320,42 @@ def purge(now: datetime | None = None) -> tuple[int, int]:
 
 
 def public_page(page: int):
-    """One page of the consenting signers, newest first (Flask-SQLAlchemy pagination)."""
+    """One page of the consenting signers, newest first (Flask-SQLAlchemy pagination); it
+    aborts with 404 past the last page (page 1 of an empty list is an empty page)."""
     query = (select(Signature).options(joinedload(Signature.group))
              .where(counted(), Signature.public.is_(True))
              .order_by(Signature.confirmed_at.desc(), Signature.id.desc()))
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=True)
+
+
+def site_timezone() -> ZoneInfo:
+    """The site's time zone (BABEL_DEFAULT_TIMEZONE, Europe/Rome), in which pages show dates."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day of `moment` in the site's time zone (what `dateformat` shows)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(site_timezone()).date()
 
 
 def daily_counts() -> list[tuple[date, int]]:
-    """Counted signatures per day of confirmation (UTC), oldest first; cached a few seconds."""
+    """Counted signatures per day of confirmation in the site's time zone, oldest first;
+    cached a few seconds. The database counts per UTC hour (portable: epoch seconds, on SQLite
+    and PostgreSQL alike, whatever the session's time zone); Python puts each hour on its local
+    day. Rome's offsets are whole hours, so no hour straddles two days."""
     def compute():
-        day = func.date(Signature.confirmed_at)
+        epoch = extract("epoch", Signature.confirmed_at)
+        # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
+        hour = epoch - epoch % literal_column("3600")
         rows = db.session.execute(
-            select(day, func.count(Signature.id)).where(counted()).group_by(day).order_by(day))
-        return [(d if isinstance(d, date) else date.fromisoformat(str(d)), n) for d, n in rows]
+            select(hour, func.count(Signature.id)).where(counted()).group_by(hour))
+        days: dict[date, int] = {}
+        for start, n in rows:
+            day = local_date(datetime.fromtimestamp(int(start), UTC))
+            days[day] = days.get(day, 0) + n
+        return sorted(days.items())
 
     return _cached("daily", compute)
 
