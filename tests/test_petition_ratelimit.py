@@ -89,3 +89,27 @@ def test_signing_works_when_the_limits_storage_is_down(app, client, monkeypatch,
     assert sign_from(client, "10.0.0.5", email="down@example.org").status_code == 200
     assert suspect_of("down@example.org") is False
     assert "rate limit storage unavailable" in caplog.text
+
+
+def test_a_pending_signature_takes_the_rate_limit_verdict_of_the_last_submission(seeded, client, smtp):
+    from app.security import ip_hash
+
+    def ip_hash_of(address: str) -> str:
+        db.session.rollback()
+        return db.session.scalar(select(Signature.ip_hash).where(Signature.email == address))
+
+    sign_from(client, "10.0.1.1", email="burner@example.org")
+    sign_from(client, "10.0.1.1", name="Victim Name", email="victim@example.org")  # over the burst limit
+    assert suspect_of("victim@example.org") is True
+    # Submitted again from a clean address: the pending signature is no longer suspect.
+    sign_from(client, "10.0.1.2", name="Victim Name", email="victim@example.org")
+    assert suspect_of("victim@example.org") is False
+    assert ip_hash_of("victim@example.org") == ip_hash("10.0.1.2")
+    # And again, over the limit: suspect again.
+    sign_from(client, "10.0.1.2", name="Victim Name", email="victim@example.org")
+    assert suspect_of("victim@example.org") is True
+    # A confirmed signature keeps its verdict whatever is submitted later.
+    sign_from(client, "10.0.1.3", name="Victim Name", email="victim@example.org")
+    fetch(client, last_link(smtp, "victim@example.org"), "POST")
+    sign_from(client, "10.0.1.1", name="Victim Name", email="victim@example.org")
+    assert suspect_of("victim@example.org") is False and count() == 1
