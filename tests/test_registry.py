@@ -25,10 +25,9 @@ from test_registry_helpers import (
 SENT = {"it": "Grazie! Ora controlla la posta", "en": "Thank you! Now check your mail"}
 QUEUED = {"it": "La tua segnalazione è in coda", "en": "Your report is in the queue"}
 CONFIRM_BUTTON = {"it": "Conferma la mia segnalazione", "en": "Confirm my report"}
-SUBJECT = {"it": "Conferma la tua segnalazione: Cucina Povera Italiana",
-           "en": "Confirm your report: Cucina Povera Italiana"}
-QUEUED_SUBJECT = {"it": "La tua segnalazione è in coda: Cucina Povera Italiana",
-                  "en": "Your report is in the queue: Cucina Povera Italiana"}
+# Nothing a visitor typed goes into a subject (our mails must not carry someone else's message).
+SUBJECT = {"it": "Conferma la tua segnalazione", "en": "Confirm your report"}
+QUEUED_SUBJECT = {"it": "La tua segnalazione è in coda", "en": "Your report is in the queue"}
 STILL_HIJACKED = {"it": "Ancora in mano ai dirottatori", "en": "Still hijacked"}
 DAY = {"it": "18 luglio 2014", "en": "July 18, 2014"}
 MEMBERS = {"it": "12.000", "en": "12,000"}
@@ -84,9 +83,11 @@ def test_report_mail_confirm_queue_publish_then_public_everywhere(app, client, s
     page = fetch(client, link)
     assert page.status_code == 200 and CONFIRM_BUTTON[lang] in page_text(page)
     assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"  # the token is in the address
     assert reports()[0].status == ReportStatus.pending_email
     done = fetch(client, link, "POST")
     assert done.status_code == 200 and QUEUED[lang] in page_text(done)
+    assert done.headers["Cache-Control"] == "no-store" and done.headers["Referrer-Policy"] == "no-referrer"
     report = reports()[0]
     assert report.status == ReportStatus.queued and report.confirmed_at is not None
     assert [m["Subject"].strip() for m in smtp.to(REPORTER_EMAIL)] == [SUBJECT[lang], QUEUED_SUBJECT[lang]]
@@ -142,7 +143,8 @@ def test_confirm_link_twice_unknown_and_expired(app, client, smtp):
     assert again.status_code == 200
     assert len(smtp.to(REPORTER_EMAIL)) == 2  # the "in the queue" mail went once
     assert "già confermato" in page_text(fetch(client, link))
-    assert fetch(client, "/it/registro/conferma/not-a-token").status_code == 404
+    unknown = fetch(client, "/it/registro/conferma/not-a-token")
+    assert unknown.status_code == 404 and unknown.headers["Cache-Control"] == "no-store"
     assert fetch(client, "/en/registry/confirm/not-a-token", "POST").status_code == 404
 
     smtp.clear()
@@ -264,6 +266,15 @@ FIELD_ERRORS = [
     ("account", {"account": LONG}, "(ne hai scritti 4001)", "(you wrote 4001)"),
     ("account", {"account": ""}, "Raccontaci che cosa è successo.", "Please tell us what happened."),
     ("name", {"name": ""}, "Scrivi il nome del gruppo.", "Please enter the group's name."),
+    # The names go into our mail: no links in them (full, www. or a bare domain).
+    ("name", {"name": "Win a prize at http://phish.example/login"},
+     "Non può contenere un indirizzo web.", "This cannot contain a web address."),
+    ("name", {"name": "Cucina Povera, now at evil.com/x"},
+     "Non può contenere un indirizzo web.", "This cannot contain a web address."),
+    ("reporter_name", {"reporter_name": "www.phish.example"},
+     "Non può contenere un indirizzo web.", "This cannot contain a web address."),
+    ("reporter_name", {"reporter_name": "Mario, see bit.ly/abc"},
+     "Non può contenere un indirizzo web.", "This cannot contain a web address."),
     ("hijacked_on", {"hijacked_on": "31/02/2014"}, "Scrivi un giorno (18/07/2014) o un mese (07/2014) già passati.",
      "Please enter a past day (18/07/2014) or month (07/2014)."),
     ("hijacked_on", {"hijacked_on": "07/2099"}, "Scrivi un giorno (18/07/2014) o un mese (07/2014) già passati.",
@@ -398,12 +409,12 @@ def test_non_facebook_addresses_are_refused(raw):
 
 
 def test_csv_of_a_published_report_keeps_the_name_as_typed(app, client, smtp):
-    send_report(client, "it", name="=HYPERLINK(\"http://evil.example\")")
+    send_report(client, "it", name="=SUM(A1:A9)")
     fetch(client, last_link(smtp), "POST")
     service.publish_report(reports()[0], {})
     db.session.commit()
     rows = list(csv.DictReader(io.StringIO(fetch(client, "/api/v1/groups.csv").get_data(as_text=True))))
-    assert rows[0]["name"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[0]["name"] == "'=SUM(A1:A9)"
 
 
 def test_send_more_information_prefills_the_group(seeded, client):
@@ -423,5 +434,5 @@ def test_purge_deletes_expired_unconfirmed_reports_and_their_files(app, client, 
     old.created_at = utcnow() - timedelta(days=8)
     db.session.commit()
     result = runner.invoke(args=["purge-reports"])
-    assert "unconfirmed reports deleted: 1" in result.output
+    assert "unconfirmed reports deleted: 1;" in result.output
     assert [r.name for r in reports()] == ["Fresh one"] and not path.exists()

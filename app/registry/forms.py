@@ -1,6 +1,5 @@
 """The form by which an admin reports a hijacked group, and the confirmation button."""
 import re
-import unicodedata
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -12,7 +11,7 @@ from wtforms import (BooleanField, MultipleFileField, RadioField, SelectField, S
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.forms import PublicForm
+from app.forms import NoHiddenCharacters, NoUrl, PublicForm, single_line_filter, strip_filter
 from app.models import Crew, GroupStatus, ReporterRole
 from app.registry import service
 
@@ -20,8 +19,6 @@ MAX_ACCOUNT = 4000
 MAX_LINKS = 5
 MAX_SCREENSHOTS = 5
 MAX_MEMBERS = 100_000_000
-# Control characters (except newlines and tabs) and bidirectional overrides.
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _MONTH_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
@@ -47,25 +44,9 @@ ROLE_LABELS = {
 }
 
 
-def _clean(value):
-    """Strip surrounding spaces and normalise Unicode (NFC), keeping None as None."""
-    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
-
-
-def _single_line(value):
-    """Collapse runs of whitespace (including newlines) into one space."""
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
 def _newlines(value):
     """Windows and old Mac line ends as plain newlines (so the length counts what people see)."""
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
-def no_hidden(form, field):
-    """No control characters or bidirectional overrides, which can disguise what a page shows."""
-    if _HIDDEN.search(field.data or ""):
-        raise ValidationError(_l("This contains characters we cannot accept."))
 
 
 def parse_day_or_month(text: str) -> str | None:
@@ -103,11 +84,13 @@ def parse_members(text: str) -> int | None:
 class ReportForm(PublicForm):
     """Report a hijacked group: the facts, the story, the evidence, and who is reporting it."""
 
-    name = StringField(_l("Name of the group"), filters=[_clean, _single_line],
+    # The group's and the reporter's names go into the mails we send: no web addresses in them,
+    # or anyone could mail a link to anyone through us.
+    name = StringField(_l("Name of the group"), filters=[strip_filter, single_line_filter],
                        validators=[DataRequired(_l("Please enter the group's name.")),
                                    Length(max=300, message=_l("At most %(max)d characters, please.")),
-                                   no_hidden])
-    facebook_url = StringField(_l("Facebook address of the group or page"), filters=[_clean],
+                                   NoHiddenCharacters(), NoUrl()])
+    facebook_url = StringField(_l("Facebook address of the group or page"), filters=[strip_filter],
                                validators=[DataRequired(_l("Please enter the group's Facebook address."))],
                                render_kw={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"})
     status = SelectField(_l("Where it stands now"),
@@ -116,27 +99,28 @@ class ReportForm(PublicForm):
     crew = SelectField(_l("Who took it"),
                        choices=[SelectChoice(c.value, label) for c, label in CREW_LABELS.items()],
                        default=Crew.unknown.value)
-    hijacked_on = StringField(_l("When it happened"), filters=[_clean],
+    hijacked_on = StringField(_l("When it happened"), filters=[strip_filter],
                               validators=[Optional(), Length(max=20)])
-    members_at_hijack = StringField(_l("Members at the time"), filters=[_clean],
+    members_at_hijack = StringField(_l("Members at the time"), filters=[strip_filter],
                                     render_kw={"inputmode": "numeric"})
-    members_after = StringField(_l("Members now"), filters=[_clean], render_kw={"inputmode": "numeric"})
-    account = TextAreaField(_l("What happened"), filters=[_clean, _newlines],
+    members_after = StringField(_l("Members now"), filters=[strip_filter], render_kw={"inputmode": "numeric"})
+    account = TextAreaField(_l("What happened"), filters=[strip_filter, _newlines],
                             validators=[DataRequired(_l("Please tell us what happened.")),
                                         Length(max=MAX_ACCOUNT, message=_l(
                                             "At most %(max)d characters, please (you wrote %(length)d).")),
-                                        no_hidden],
+                                        NoHiddenCharacters()],
                             render_kw={"rows": 10, "maxlength": MAX_ACCOUNT})
-    evidence = TextAreaField(_l("Links to evidence"), filters=[_clean, _newlines],
+    evidence = TextAreaField(_l("Links to evidence"), filters=[strip_filter, _newlines],
                              render_kw={"rows": 5, "inputmode": "url", "spellcheck": "false"})
     screenshots = MultipleFileField(_l("Screenshots"),
                                     render_kw={"accept": "image/png,image/jpeg"})
-    reporter_name = StringField(_l("Your name"), filters=[_clean, _single_line],
+    reporter_name = StringField(_l("Your name"), filters=[strip_filter, single_line_filter],
                                 validators=[DataRequired(_l("Please enter your name.")),
-                                            Length(max=200, message=_l("At most %(max)d characters, please.")),
-                                            no_hidden],
+                                            Length(max=200,
+                                                   message=_l("At most %(max)d characters, please.")),
+                                            NoHiddenCharacters(), NoUrl()],
                                 render_kw={"autocomplete": "name"})
-    reporter_email = StringField(_l("Your email"), filters=[_clean],
+    reporter_email = StringField(_l("Your email"), filters=[strip_filter],
                                  validators=[DataRequired(_l("Please enter your email address."))],
                                  render_kw={"autocomplete": "email", "type": "email"})
     reporter_role = RadioField(_l("You were in the group as"),

@@ -9,10 +9,9 @@ from flask import (abort, current_app, redirect, render_template, request, send_
                    url_for)
 from flask_babel import format_date, format_decimal, gettext as _, ngettext
 
-from app.extensions import client_ip, db, limiter
+from app.extensions import client_ip, limiter
 from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
-from app.outbox import enqueue
 from app.registry import bp, service
 from app.registry.forms import CREW_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, ReportForm
 from app.security import ip_hash
@@ -153,15 +152,9 @@ def report():
     if form.validate_on_submit():
         existing = None
         if not form.is_bot():  # a bot gets the same answer, and nothing is stored
-            lang = current_lang()
-            new, token = service.create_report(form.report_data(), form.evidence_urls,
-                                               form.clean_images, lang, ip_hash(client_ip()))
+            new = service.submit_report(form.report_data(), form.evidence_urls, form.clean_images,
+                                        current_lang(), ip_hash(client_ip()))
             existing = new.group
-            enqueue(new.reporter_email, "report_confirm", lang, ref=f"report:{new.id}",
-                    name=new.reporter_name, group_name=new.name, existing=existing,
-                    confirm_url=url_for("registry.confirm", token=token, _external=True),
-                    days=service.CONFIRM_DAYS)
-            db.session.commit()
         session["report_existing"] = existing.slug if existing else None
         return redirect(url_for("registry.report_sent"), 303)
     status = 422 if form.errors else 200
@@ -184,9 +177,11 @@ def _prefill() -> dict | None:
 
 
 def _link_page(template: str, status: int = 200, **context):
-    """A page reached from a mailed link: not indexed, no referrer."""
+    """A page reached from a mailed link: not indexed, no referrer, never cached (the token is
+    in its address)."""
     html = render_template(template, **context)
-    return html, status, {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+    return html, status, {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
+                          "Cache-Control": "no-store"}
 
 
 @localized_route(bp, {"it": "/registro/conferma/<token>", "en": "/registry/confirm/<token>"},
@@ -200,19 +195,17 @@ def confirm(token: str):
         return _link_page("registry/link_invalid.html", 404, expired=True)
     form = ConfirmForm()
     if form.validate_on_submit():
-        if service.confirm_report(found):
-            enqueue(found.reporter_email, "report_queued", found.lang, ref=f"report:{found.id}",
-                    name=found.reporter_name, group_name=found.name, existing=found.group,
-                    registry_url=url_for("registry.index", lang_code=found.lang, _external=True))
-            db.session.commit()
+        service.confirm_and_notify(found)
         return _link_page("registry/confirmed.html", report=found)
     already = found.status != service.ReportStatus.pending_email
     return _link_page("registry/confirm.html", form=form, report=found, already=already)
 
 
-
 @bp.cli.command("purge-reports")
 @with_appcontext
 def purge_reports_command():
-    """Delete reports whose confirmation link expired unconfirmed, with their screenshots."""
-    click.echo(f"unconfirmed reports deleted: {service.purge_unconfirmed()}")
+    """Delete reports whose confirmation link expired unconfirmed, with their screenshots, and
+    drop IP hashes older than 30 days (also part of `flask purge`)."""
+    done = service.purge_reports()
+    click.echo(f"unconfirmed reports deleted: {done['reports_deleted']}; "
+               f"IP hashes dropped: {done['ip_hashes_dropped']}")
