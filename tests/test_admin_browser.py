@@ -37,7 +37,8 @@ def test_a_moderator_logs_in_and_publishes_a_report(app, page, live_server):
     assert "segnalatore@example.net" in page.locator("main").inner_text()
     assert page.locator("img[alt^='Screenshot 1']").evaluate("img => img.naturalWidth") == 40
     page.get_by_label("Racconto pubblico in inglese").fill("The hijackers renamed it overnight.")
-    page.get_by_label("https://example.com/evidence").check()
+    # The publish and merge forms both offer the evidence: tick it in the publish form.
+    page.get_by_role("region", name="Pubblica").get_by_label("https://example.com/evidence").check()
     page.get_by_role("button", name="Pubblica", exact=True).click()
 
     assert "Pubblicata: Gli amici del lago." in page.locator("main").inner_text()

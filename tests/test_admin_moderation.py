@@ -1,6 +1,7 @@
 """Back office: the moderation queue, publishing, rejecting, merging, status changes, the
 public account, screenshots, and the audit entry every action leaves."""
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -337,3 +338,180 @@ def test_what_reporters_typed_shows_as_text_never_as_markup(app, mod_client):
     html = mod_client.get(f"/admin/reports/{report.id}").get_data(as_text=True)
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert 'href="javascript:' not in html
+
+
+# --- Merging with evidence ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, legend", [("en", "Evidence to make public"), ("it", "Prove da rendere pubbliche")])
+def test_merge_form_offers_the_reports_evidence(app, mod_client, lang, legend):
+    report = queued_report(app)
+    html = mod_client.get(f"/admin/reports/{report.id}?lang={lang}").get_data(as_text=True)
+    merge_form = html[html.index('id="merge-title"'):]
+    assert legend in merge_form
+    assert f'id="merge-evidence-{report.evidence[0].id}"' in merge_form
+    assert f'id="merge-screenshot-{report.screenshots[0].id}"' in merge_form
+
+
+def test_merge_makes_the_chosen_evidence_public_and_keeps_the_rest_private(app, mod_client, smtp):
+    group = _existing_group()
+    chosen = queued_report(app, name="Nun te regghe piu")
+    ignored = queued_report(app, name="Nun te regghe", email="altro@example.net")
+    evidence_id, shot_id = chosen.evidence[0].id, chosen.screenshots[0].id
+    ignored.evidence[0].url = "https://example.com/not-chosen"
+    db.session.commit()
+    response = mod_client.post(f"/admin/reports/{chosen.id}/merge", data={
+        "group_id": str(group.id), "evidence": [str(evidence_id)], "screenshots": [str(shot_id)]})
+    assert response.status_code == 302
+    assert mod_client.post(f"/admin/reports/{ignored.id}/merge", data={"group_id": str(group.id)}).status_code == 302
+    chosen, ignored = db.session.get(Report, chosen.id), db.session.get(Report, ignored.id)
+    assert chosen.evidence[0].published and chosen.screenshots[0].published
+    assert not ignored.evidence[0].published and not ignored.screenshots[0].published
+    # On the public page of the entry: the chosen link and screenshot, nothing of the other.
+    public = app.test_client()
+    for page_url in (f"/en/registry/group/{group.slug}", f"/it/registro/gruppo/{group.slug}"):
+        page = public.get(page_url).get_data(as_text=True)
+        assert "https://example.com/evidence" in page and "https://example.com/not-chosen" not in page
+        assert f"/registry/screenshots/{shot_id}" in page
+        assert f"/registry/screenshots/{ignored.screenshots[0].id}" not in page
+        assert REPORTER not in page
+    assert public.get(f"/registry/screenshots/{shot_id}").data == png_bytes()
+    assert public.get(f"/registry/screenshots/{ignored.screenshots[0].id}").status_code == 404
+    entry = _log("report.merge")[0]
+    assert json.loads(entry.after)["report"]["evidence_public"] == [evidence_id]
+    assert json.loads(entry.after)["report"]["screenshots_public"] == [shot_id]
+
+
+def test_a_merge_error_keeps_the_evidence_ticked_in_the_merge_form_only(app, mod_client):
+    report = queued_report(app)
+    evidence_id = report.evidence[0].id
+    response = mod_client.post(f"/admin/reports/{report.id}/merge?lang=en",
+                               data={"group_id": "424242", "evidence": [str(evidence_id)]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(rf'id="merge-evidence-{evidence_id}"[^>]* checked', html)
+    assert not re.search(rf'id="publish-evidence-{evidence_id}"[^>]* checked', html)
+    assert not db.session.get(Report, report.id).evidence[0].published
+
+
+# --- Unconfirmed reports are not the back office's ---------------------------------------------
+
+def test_an_unconfirmed_report_cannot_be_seen_or_decided(app, mod_client, smtp):
+    group = _existing_group()
+    report = queued_report(app, name="Nun te regghe piu", status=ReportStatus.pending_email,
+                           confirmed_at=None, group_id=group.id, is_addition=True)
+    report_id, shot_id = report.id, report.screenshots[0].id
+    assert mod_client.get(f"/admin/reports/{report_id}").status_code == 404
+    assert mod_client.get(f"/admin/screenshots/{shot_id}").status_code == 404
+    for action, data in (("reject", {"reason": "abusive", "message": "Go away."}),
+                         ("publish", _publish_data()), ("merge", {"group_id": str(group.id)})):
+        assert mod_client.post(f"/admin/reports/{report_id}/{action}", data=data).status_code == 404, action
+    report = db.session.get(Report, report_id)
+    assert report.status == ReportStatus.pending_email and report.reject_reason is None
+    assert not smtp.messages and not db.session.scalars(
+        select(AuditLog).where(AuditLog.target_type == "report")).all()
+    # The entry it would add to does not list it (nor its address) either.
+    html = mod_client.get(f"/admin/groups/{group.id}?lang=en").get_data(as_text=True)
+    assert REPORTER not in html and f"/admin/reports/{report_id}" not in html
+
+
+def test_the_service_refuses_to_reject_an_unconfirmed_report(app):
+    from app.admin import service
+    from app.registry.service import ModerationError
+
+    report = queued_report(app, status=ReportStatus.pending_email, confirmed_at=None)
+    with pytest.raises(ModerationError):
+        service.reject(report, "abusive", message="Go away.")
+    db.session.rollback()
+    assert db.session.get(Report, report.id).status == ReportStatus.pending_email
+
+
+@pytest.mark.parametrize("lang, label", [("en", "Message to the reporter (optional)"),
+                                         ("it", "Messaggio per chi ha segnalato (facoltativo)")])
+def test_the_reject_form_has_the_message_for_the_reporter(app, mod_client, lang, label):
+    report = queued_report(app)
+    html = mod_client.get(f"/admin/reports/{report.id}?lang={lang}").get_data(as_text=True)
+    reject_form = html[html.index('id="reject-title"'):html.index('id="merge-title"')]
+    assert label in reject_form and 'name="message"' in reject_form
+    assert len(re.findall(r'\sid="note"', html)) == 1  # each form's note has its own id
+
+
+# --- The queue, a page at a time ---------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, waiting, page_of, next_label", [
+    ("en", "3 confirmed reports are waiting, oldest first.", "Page 1 of 2", "Next"),
+    ("it", "3 segnalazioni confermate sono in attesa", "Pagina 1 di 2", "Successiva"),
+])
+def test_queue_is_paginated(app, mod_client, monkeypatch, lang, waiting, page_of, next_label):
+    from app.admin import moderation
+
+    monkeypatch.setattr(moderation, "PER_PAGE", 2)
+    for days in (3, 2, 1):
+        queued_report(app, name=f"Group {days}", confirmed_ago=timedelta(days=days), screenshot=False)
+    html = mod_client.get(f"/admin/?lang={lang}").get_data(as_text=True)
+    assert waiting in html and page_of in html
+    assert "Group 3" in html and "Group 2" in html and "Group 1" not in html
+    assert re.search(rf'<a href="/admin/\?page=2[^"]*" rel="next">{next_label}</a>', html)
+    second = mod_client.get(f"/admin/?page=2&lang={lang}").get_data(as_text=True)
+    assert "Group 1" in second and "Group 3" not in second
+
+
+def test_queue_loads_groups_and_evidence_in_a_fixed_number_of_queries(app, mod_client):
+    from sqlalchemy import event
+
+    group = _existing_group()
+
+    def queries_for_queue() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert mod_client.get("/admin/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    queued_report(app, name="First", group_id=group.id, is_addition=True)
+    few = queries_for_queue()
+    for n in range(5):
+        queued_report(app, name=f"More {n}", group_id=group.id, is_addition=True)
+    assert queries_for_queue() == few
+
+
+# --- The audit log page: merges and account edits too -----------------------------------------
+
+@pytest.mark.parametrize("lang, report_link, group_link", [("en", "report", "group"),
+                                                           ("it", "segnalazione", "gruppo")])
+def test_audit_page_shows_merges_and_account_edits(app, mod_client, smtp, lang, report_link, group_link):
+    group = _existing_group()
+    report = queued_report(app)
+    mod_client.post(f"/admin/reports/{report.id}/merge", data={"group_id": str(group.id),
+                                                               "note": "Confirmed by a second admin."})
+    mod_client.post(f"/admin/groups/{group.id}/account", data={"account_it": "Racconto riscritto.",
+                                                               "account_en": "Rewritten account."})
+    html = mod_client.get(f"/admin/audit?lang={lang}").get_data(as_text=True)
+    assert html.index("group.account") < html.index("report.merge")  # newest first
+    assert f'<a href="/admin/reports/{report.id}">{report_link} {report.id}</a>' in html
+    assert f'<a href="/admin/groups/{group.id}">{group_link} {group.id}</a>' in html
+    assert "Confirmed by a second admin." in html
+    assert "Racconto riscritto." in html and "Rewritten account." in html
+    assert html.count(EMAIL) >= 3  # both actions plus the header
+
+
+@pytest.mark.parametrize("lang, address, note", [
+    ("en", "Facebook address", "Public note for the timeline (optional)"),
+    ("it", "Indirizzo Facebook", "Nota pubblica per la cronologia (facoltativa)"),
+])
+def test_the_publish_form_keeps_the_facebook_address_and_offers_the_public_note(app, mod_client, lang,
+                                                                                  address, note):
+    url = "https://www.facebook.com/groups/cuochipercaso"
+    report = queued_report(app, facebook_url=url)
+    html = mod_client.get(f"/admin/reports/{report.id}?lang={lang}").get_data(as_text=True)
+    publish_form = html[html.index('id="publish-title"'):html.index('id="reject-title"')]
+    assert address in publish_form and note in publish_form
+    assert re.search(rf'name="facebook_url"[^>]*value="{re.escape(url)}"', publish_form)
+    # Sending the form as the page fills it keeps the address on the new entry.
+    mod_client.post(f"/admin/reports/{report.id}/publish", data=_publish_data(
+        facebook_url=url, note="Reported by its founder."))
+    group = _group("Cuochi per caso")
+    assert group.facebook_url == url
+    assert [e.note for e in group.events if e.kind == GroupEventKind.published] == ["Reported by its founder."]

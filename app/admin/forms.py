@@ -74,7 +74,8 @@ class RejectForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=lambda: [(r.value, l) for r, l in REJECT_LABELS.items()],
                          validate_choice=True)
     message = TextAreaField(_l("Message to the reporter (optional)"), validators=[Length(max=2000)])
-    note = TextAreaField(_l("Internal note (optional)"), validators=[Length(max=2000)])
+    # Own ids: the report page holds three forms, each with a "note" (the name stays "note").
+    note = TextAreaField(_l("Internal note (optional)"), validators=[Length(max=2000)], id="reject-note")
 
 
 class MergeForm(FlaskForm):
@@ -82,7 +83,8 @@ class MergeForm(FlaskForm):
 
     group_id = IntegerField(_l("Number of the existing entry"), validators=[
         DataRequired(_l("Enter the number of an existing entry."))])
-    note = TextAreaField(_l("Public note for the timeline (optional)"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("Public note for the timeline (optional)"), validators=[Length(max=2000)],
+                         id="merge-note")
 
 
 class StatusForm(FlaskForm):

@@ -1,9 +1,12 @@
 """Back-office views of moderation: the queue, a report and its decisions, screenshots, the
 groups (status and public account) and the audit log. Login is enforced for all of them by
 `routes.require_moderator`. Every action is a POST with a CSRF token and writes an audit entry."""
+from functools import wraps
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.admin import bp, service
 from app.admin.forms import (CREW_LABELS, REJECT_LABELS, STATUS_LABELS, AccountForm, MergeForm,
@@ -41,9 +44,11 @@ def _text(field) -> str:
 
 
 def _report_or_404(report_id: int, lock: bool = False) -> Report:
-    """The report, locked for this transaction when about to change (two moderators, one report)."""
+    """The report, locked for this transaction when about to change (two moderators, one report).
+    404 for one nobody confirmed yet: its address may be a stranger's, typed by someone else,
+    so the back office neither shows it nor acts on it until the owner clicks the mailed link."""
     report = db.session.get(Report, report_id, with_for_update=lock)
-    if report is None:
+    if report is None or report.status == ReportStatus.pending_email:
         abort(404)
     return report
 
@@ -58,9 +63,13 @@ def _group_or_404(group_id: int, lock: bool = False) -> Group:
 
 @bp.route("/")
 def queue():
-    """The queue: confirmed reports waiting for a decision, oldest first."""
-    reports = db.session.scalars(registry.moderation_queue()).all()
-    return render_template("admin/queue.html", reports=reports)
+    """The queue: confirmed reports waiting for a decision, oldest first, a page at a time."""
+    # The rows show each report's entry and how much evidence it has: load those in three
+    # queries for the whole page instead of three per row.
+    query = registry.moderation_queue().options(
+        selectinload(Report.group), selectinload(Report.evidence), selectinload(Report.screenshots))
+    pagination = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/queue.html", reports=pagination.items, pagination=pagination)
 
 
 def _publish_form_for(report: Report) -> PublishForm:
@@ -83,18 +92,25 @@ def _publish_form_for(report: Report) -> PublishForm:
     return PublishForm(formdata=None, data=data)
 
 
+def _chosen(name: str) -> list[int]:
+    """The ids ticked in the checkboxes `name` ("evidence" or "screenshots") of the form sent."""
+    return [int(i) for i in request.form.getlist(name) if i.isdigit()]
+
+
 def _render_report(report: Report, status: int = 200, **forms):
-    """The report page with its three decision forms (those given keep what was typed)."""
+    """The report page with its three decision forms (those given keep what was typed, their
+    evidence boxes as ticked)."""
     publish_form = forms.get("publish_form") or _publish_form_for(report)
     reject_form = forms.get("reject_form") or RejectForm(formdata=None)
     merge_form = forms.get("merge_form") or MergeForm(
         formdata=None, data={"group_id": report.group_id} if report.group_id else None)
-    chosen_evidence = {int(i) for i in request.form.getlist("evidence") if i.isdigit()}
-    chosen_screenshots = {int(i) for i in request.form.getlist("screenshots") if i.isdigit()}
+    ticked = (set(_chosen("evidence")), set(_chosen("screenshots")))
+    nothing = (set(), set())
     return render_template(
         "admin/report.html", report=report, publish_form=publish_form, reject_form=reject_form,
-        merge_form=merge_form, chosen_evidence=chosen_evidence,
-        chosen_screenshots=chosen_screenshots, **_labels()), status
+        merge_form=merge_form,
+        publish_chosen=ticked if "publish_form" in forms else nothing,
+        merge_chosen=ticked if "merge_form" in forms else nothing, **_labels()), status
 
 
 @bp.route("/reports/<int:report_id>")
@@ -103,29 +119,51 @@ def report(report_id: int):
     return _render_report(_report_or_404(report_id))
 
 
-def _already_decided(report: Report):
+def _already_decided(report_id: int):
     """Back to the report, saying someone else decided it meanwhile."""
     db.session.rollback()
     flash(_("This report is no longer in the queue: someone has already decided on it."), "error")
-    return redirect(url_for("admin.report", report_id=report.id))
+    return redirect(url_for("admin.report", report_id=report_id))
+
+
+def _decision(view):
+    """For the views that decide a report (publish, reject, merge): the report locked, 404 when
+    unknown or unconfirmed, and back to it with a word when it is no longer queued (before or
+    while deciding: the registry then raises ModerationError). The view gets the report."""
+    @wraps(view)
+    def decide(report_id: int):
+        report = _report_or_404(report_id, lock=True)
+        if report.status != ReportStatus.queued:
+            return _already_decided(report_id)
+        try:
+            return view(report)
+        except registry.ModerationError:
+            return _already_decided(report_id)
+    return decide
+
+
+def _decided(message: str):
+    """Commit the decision (its audit entry and mail with it) and go back to the queue."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.queue"))
 
 
 @bp.route("/reports/<int:report_id>/publish", methods=["POST"])
-def publish(report_id: int):
+@_decision
+def publish(report: Report):
     """Publish a report with the moderator's edits; the reporter gets a mail."""
-    report = _report_or_404(report_id, lock=True)
     form = PublishForm()
-    if report.status != ReportStatus.queued:
-        return _already_decided(report)
     if not form.validate():
         db.session.rollback()
         return _render_report(report, 422, publish_form=form)
     edits = {name: form[name].data for name in registry.EDITABLE}
     edits["hijacked_on"] = edits["hijacked_on"] or None
     edits["account_it"], edits["account_en"] = _text(form.account_it), _text(form.account_en)
-    edits["evidence_ids"] = [int(i) for i in request.form.getlist("evidence") if i.isdigit()]
-    edits["screenshot_ids"] = [int(i) for i in request.form.getlist("screenshots") if i.isdigit()]
+    edits["evidence_ids"] = _chosen("evidence")
+    edits["screenshot_ids"] = _chosen("screenshots")
     edits["note"] = _text(form.note)
+    report_id = report.id
     try:
         group = service.publish(report, edits)
     except registry.DuplicateGroupError as exc:
@@ -137,39 +175,26 @@ def publish(report_id: int):
         db.session.rollback()
         form.facebook_url.errors = [_("This is not the address of a Facebook group or page.")]
         return _render_report(_report_or_404(report_id), 422, publish_form=form)
-    except registry.ModerationError:
-        return _already_decided(report)
-    db.session.commit()
-    flash(_("Published: %(name)s. The reporter has been told.", name=group.name), "success")
-    return redirect(url_for("admin.queue"))
+    return _decided(_("Published: %(name)s. The reporter has been told.", name=group.name))
 
 
 @bp.route("/reports/<int:report_id>/reject", methods=["POST"])
-def reject(report_id: int):
+@_decision
+def reject(report: Report):
     """Reject a report with a reason; the reporter gets the reason by mail in their language."""
-    report = _report_or_404(report_id, lock=True)
     form = RejectForm()
-    if report.status not in (ReportStatus.queued, ReportStatus.pending_email):
-        return _already_decided(report)
     if not form.validate():
         db.session.rollback()
         return _render_report(report, 422, reject_form=form)
-    try:
-        service.reject(report, form.reason.data, _text(form.note), _text(form.message))
-    except registry.ModerationError:
-        return _already_decided(report)
-    db.session.commit()
-    flash(_("Rejected: %(name)s. The reporter has been told.", name=report.name), "success")
-    return redirect(url_for("admin.queue"))
+    service.reject(report, form.reason.data, _text(form.note), _text(form.message))
+    return _decided(_("Rejected: %(name)s. The reporter has been told.", name=report.name))
 
 
 @bp.route("/reports/<int:report_id>/merge", methods=["POST"])
-def merge(report_id: int):
-    """Fold a report into an existing entry as additional information."""
-    report = _report_or_404(report_id, lock=True)
+@_decision
+def merge(report: Report):
+    """Fold a report into an existing entry as additional information, with the evidence chosen."""
     form = MergeForm()
-    if report.status != ReportStatus.queued:
-        return _already_decided(report)
     group = None
     if form.validate():
         group = db.session.get(Group, form.group_id.data, with_for_update=True)
@@ -178,20 +203,16 @@ def merge(report_id: int):
     if group is None:
         db.session.rollback()
         return _render_report(report, 422, merge_form=form)
-    try:
-        service.merge(report, group, _text(form.note))
-    except registry.ModerationError:
-        return _already_decided(report)
-    db.session.commit()
-    flash(_("Merged into %(name)s. The reporter has been told.", name=group.name), "success")
-    return redirect(url_for("admin.queue"))
+    service.merge(report, group, _text(form.note), _chosen("evidence"), _chosen("screenshots"))
+    return _decided(_("Merged into %(name)s. The reporter has been told.", name=group.name))
 
 
 @bp.route("/screenshots/<int:screenshot_id>")
 def screenshot(screenshot_id: int):
-    """A screenshot, published or not, from UPLOADS_DIR (never from static/)."""
+    """A screenshot, published or not, from UPLOADS_DIR (never from static/); 404 while its
+    report is unconfirmed, like the report itself."""
     shot = db.session.get(Screenshot, screenshot_id)
-    if shot is None:
+    if shot is None or shot.report.status == ReportStatus.pending_email:
         abort(404)
     path = registry.screenshot_file(shot)
     if not path.is_file():
@@ -221,8 +242,10 @@ def _render_group(group: Group, status: int = 200, **forms):
     status_form = forms.get("status_form") or StatusForm(formdata=None, data={"status": group.status.value})
     account_form = forms.get("account_form") or AccountForm(
         formdata=None, data={"account_it": group.account_it, "account_en": group.account_en})
+    # Unconfirmed reports are not the back office's yet (see _report_or_404).
+    reports = [r for r in group.reports if r.status != ReportStatus.pending_email]
     return render_template("admin/group.html", group=group, status_form=status_form,
-                           account_form=account_form,
+                           account_form=account_form, reports=reports,
                            public_url=service.public_group_url(group, current_lang()), **_labels()), status
 
 

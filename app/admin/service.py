@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from app.extensions import db
-from app.models import AuditLog, Moderator
+from app.models import AuditLog, Moderator, ReportStatus
 from app.models.admin import burn_password_check
 from app.models.base import utcnow
 from app.outbox import enqueue
@@ -180,11 +180,13 @@ def publish(report, edits: dict):
     return group
 
 
-def merge(report, group, note: str = ""):
-    """Fold a queued report into `group` as additional information, log it, mail the reporter
-    (their information now stands on a public entry). The caller commits."""
+def merge(report, group, note: str = "", evidence_ids=(), screenshot_ids=()):
+    """Fold a queued report into `group` as additional information, making public the evidence
+    links and screenshots chosen (the others stay private), log it, mail the reporter (their
+    information now stands on a public entry). The caller commits."""
     before = {"report": report_snapshot(report), "group": group_snapshot(group)}
-    registry.merge_report(report, group, {"note": note} if note else {})
+    registry.merge_report(report, group, {"note": note, "evidence_ids": list(evidence_ids),
+                                          "screenshot_ids": list(screenshot_ids)})
     audit("report.merge", "report", report.id, before=before,
           after={"report": report_snapshot(report), "group": group_snapshot(group), "note": note})
     _mail_published(report, group)
@@ -193,7 +195,10 @@ def merge(report, group, note: str = ""):
 
 def reject(report, reason, note: str = "", message: str = ""):
     """Reject a report with a reason (and an internal note), log it, and mail the reporter the
-    reason and `message` in their language. The caller commits."""
+    reason and `message` in their language. The caller commits. Only a queued report: an
+    unconfirmed one may carry an address its owner never confirmed, which must get no mail."""
+    if report.status != ReportStatus.queued:
+        raise registry.ModerationError(f"report {report.id} is {report.status.value}")
     before = {"report": report_snapshot(report)}
     registry.reject_report(report, reason, note)
     audit("report.reject", "report", report.id, before=before,
