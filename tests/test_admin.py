@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.admin import service
 from app.extensions import db
-from app.models import AuditLog, Moderator
+from app.models import AuditLog, Crew, Group, GroupStatus, Moderator, OutboxMail, Report
 from app.models.base import utcnow
 from test_admin_helpers import EMAIL, PASSWORD, login, make_moderator
 
@@ -244,12 +244,80 @@ def test_every_admin_route_refuses_anonymous_visitors(app, client):
             assert b"Moderation queue" not in response.data and b"@" not in response.data
 
 
-def test_every_admin_route_refuses_anonymous_visitors_with_csrf_on(app, client):
+ENGLISH = {"Accept-Language": "en"}  # the CSRF refusal comes before ?lang= is read
+CSRF_REFUSED = "This form was open for too long, or your browser does not keep our session cookie"
+
+
+def _something_to_act_on(app) -> dict:
+    """A queued report (with a screenshot) and a published group: the ids for every route's
+    arguments, and a snapshot of everything an action could change."""
+    from test_admin_helpers import queued_report
+
+    report = queued_report(app)
+    group = Group(slug="un-gruppo", name="Un gruppo", name_folded="un gruppo",
+                  status=GroupStatus.hijacked, crew=Crew.shitstorm, account_it="Racconto.",
+                  published=True, published_at=utcnow())
+    db.session.add(group)
+    db.session.commit()
+    return {"report_id": report.id, "group_id": group.id, "screenshot_id": report.screenshots[0].id}
+
+
+def _state(ids: dict) -> tuple:
+    """What a forged or anonymous request must leave as it was."""
+    db.session.expire_all()
+    report, group = db.session.get(Report, ids["report_id"]), db.session.get(Group, ids["group_id"])
+    return (report.status, report.reject_reason, group.status, group.account_it, group.account_en,
+            [e.published for e in report.evidence], [s.published for s in report.screenshots],
+            db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all(),
+            db.session.scalars(select(OutboxMail.id)).all())
+
+
+def test_every_admin_route_refuses_anonymous_visitors_with_csrf_on(app, client, moderator):
+    # CSRF is checked before the login: an anonymous GET goes to the login form, an anonymous
+    # POST without a token is refused outright (400), and nothing changes either way.
     app.config["WTF_CSRF_ENABLED"] = True
+    ids = _something_to_act_on(app)
+    before = _state(ids)
     for rule in _admin_rules(app):
-        url = rule.build({arg: 1 for arg in rule.arguments})[1]
+        url = rule.build({arg: ids[arg] for arg in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            assert client.open(url, method=method).status_code in (302, 400), (method, url)
+            response = client.open(url, method=method, headers=ENGLISH, data={"reason": "abusive", "status": "closed",
+                                                             "account_it": "Forged.", "group_id": ids["group_id"]})
+            if method == "GET":
+                assert response.status_code == 302, (method, url)
+                assert "/admin/login" in response.headers["Location"], (method, url)
+            else:
+                assert response.status_code == 400, (method, url)
+                assert CSRF_REFUSED in response.get_data(as_text=True), (method, url)
+    assert _state(ids) == before
+
+
+def test_a_logged_in_moderator_cannot_be_made_to_act_without_the_token(app, client, moderator):
+    # A forged cross-site POST carries the moderator's cookie but not the token: refused, no change.
+    app.config["WTF_CSRF_ENABLED"] = True
+    from test_admin_helpers import csrf_token
+
+    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
+    assert client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD,
+                                             "csrf_token": token}).status_code == 302
+    ids = _something_to_act_on(app)
+    before = _state(ids)
+    report_id, group_id = ids["report_id"], ids["group_id"]
+    forged = {
+        f"/admin/reports/{report_id}/publish": {"name": "Forged", "status": "hijacked", "crew": "shitstorm",
+                                                "evidence": "1", "screenshots": "1"},
+        f"/admin/reports/{report_id}/reject": {"reason": "abusive", "message": "Forged."},
+        f"/admin/reports/{report_id}/merge": {"group_id": str(group_id)},
+        f"/admin/groups/{group_id}/status": {"status": "closed"},
+        f"/admin/groups/{group_id}/account": {"account_it": "Forged.", "account_en": "Forged."},
+        "/admin/logout": {},
+    }
+    for url, data in forged.items():
+        response = client.post(url, data=data, headers=ENGLISH)
+        assert response.status_code == 400, url
+        assert CSRF_REFUSED in response.get_data(as_text=True), url
+    assert _state(ids) == before
+    assert client.get("/admin/").status_code == 200  # still logged in
 
 
 def test_robots_and_caches_are_kept_out(client, moderator):
@@ -292,3 +360,24 @@ def test_admin_pages_have_no_inline_script_or_style(client, moderator):
         assert "<style" not in html and "style=" not in html, url
         assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
         assert not re.search(r"\son[a-z]+=", html), url
+
+
+@pytest.mark.parametrize("lang, title, public_site, queue", [
+    ("en", "<title>Groups · Back office · Dear Humanity</title>", "The public site", "Queue"),
+    ("it", "<title>Gruppi · Area moderatori · Cara Umanità</title>", "Il sito pubblico", "Coda"),
+])
+def test_back_office_layout_is_the_sites_with_its_own_header_and_footer(client, moderator, lang, title,
+                                                                        public_site, queue):
+    login(client)
+    html = client.get(f"/admin/groups?lang={lang}").get_data(as_text=True)
+    assert title in html and f'<html lang="{lang}">' in html
+    assert '<body class="admin">' in html and '<div class="wrap wrap-wide">' in html
+    assert re.search(rf'<nav class="site-nav" aria-label="[^"]+">\s*<ul>\s*<li><a href="/admin/">{queue}</a>', html)
+    assert 'href="/en/letter"' not in html and 'href="/it/lettera"' not in html  # not the public menu
+    assert f'<p><a href="/{lang}/">{public_site}</a></p>' in html
+    assert 'action="/admin/logout"' in html and EMAIL in html
+    assert html.count('<a class="skip-link" href="#main">') == 1 and html.count("<main") == 1
+    # The login page: no menu and no logout before logging in.
+    client.post("/admin/logout")
+    login_page = client.get(f"/admin/login?lang={lang}").get_data(as_text=True)
+    assert 'class="site-nav"' not in login_page and "/admin/logout" not in login_page
