@@ -67,3 +67,22 @@ def test_sign_form_with_its_errors_shown_is_accessible(signers, page, live_serve
     page.get_by_role("button", name="Firma la lettera").click()
     assert page.locator("#error-summary").is_visible()
     assert audit_pages(page, [None], live_server) == {}
+
+
+def test_confirm_page_shows_the_details_and_confirms_with_csrf(signers, page, live_server):
+    from app.models import TokenPurpose
+    from app.petition.service import _new_link
+    signature = Signature(name="Dario Fo", email="dario@example.org", email_canonical="dario@example.org",
+                          city="Milano", lang="it", public=True, expires_at=utcnow() + timedelta(days=7))
+    db.session.add(signature)
+    db.session.flush()
+    token = _new_link(signature, TokenPurpose.confirm)
+    db.session.commit()
+    page.goto(f"/it/firma/conferma/{token}")
+    shown = page.locator("dl.signature-details").inner_text()
+    assert "Dario Fo" in shown and "Milano" in shown and "elenco pubblico" in shown
+    assert audit_pages(page, [None], live_server) == {}
+    page.get_by_role("button", name="Conferma la mia firma").click()
+    assert "confermata" in page.get_by_role("heading", level=1).inner_text()
+    db.session.rollback()
+    assert db.session.scalar(select(Signature.status).where(Signature.name == "Dario Fo")) == SignatureStatus.confirmed
