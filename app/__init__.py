@@ -41,11 +41,11 @@ def create_app(config_class: type = Config) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)  # before CSRF: a refused back-office POST answers in the chosen language
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     outbox.init_app(app)
-    i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
