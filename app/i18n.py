@@ -93,3 +93,11 @@ def init_app(app: Flask) -> None:
             session["lang"] = lang
 
     app.jinja_env.globals.update(twin_url=twin_url, current_lang=current_lang)
+    app.jinja_env.filters["when"] = when
+
+
+def when(value) -> str:
+    """A moment as people read it in both languages, in Rome's time: "28 nov 2026, 20:10"."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "d MMM y, HH:mm")
