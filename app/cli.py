@@ -1,4 +1,4 @@
-"""Top-level CLI commands: `flask --app wsgi seed`."""
+"""Top-level CLI commands: `flask --app wsgi seed`, `flask --app wsgi purge`."""
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -16,6 +16,22 @@ def seed_command():
     click.echo(f"letter: {', '.join(changed) or 'unchanged'}; groups added: {added}")
 
 
+@click.command("purge")
+@with_appcontext
+def purge_command():
+    """Daily clean-up: unconfirmed signatures and reports whose 7-day link expired (with their
+    mails and screenshots), and client-IP hashes older than 30 days."""
+    from app.petition import service as petition
+    from app.registry import service as registry
+
+    deleted, dropped = petition.purge()
+    reports = registry.purge_reports()
+    click.echo(f"unconfirmed signatures deleted: {deleted}; IP hashes dropped: {dropped}")
+    click.echo(f"unconfirmed reports deleted: {reports['reports_deleted']}; "
+               f"IP hashes dropped: {reports['ip_hashes_dropped']}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_command)
+    app.cli.add_command(purge_command)

@@ -98,8 +98,8 @@ def test_screenshots_are_not_served_to_anonymous_visitors(app):
 # --- Publish -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, subject, greeting", [
-    ("it", "La tua segnalazione è pubblicata: Cuochi per caso (edited)", "Ciao Anna Rossi"),
-    ("en", "Your report is published: Cuochi per caso (edited)", "Hello Anna Rossi"),
+    ("it", "La tua segnalazione è pubblicata", "Ciao Anna Rossi"),
+    ("en", "Your report is published", "Hello Anna Rossi"),
 ])
 def test_publish_makes_it_public_and_mails_the_reporter(app, mod_client, smtp, lang, subject, greeting):
     report = queued_report(app, lang=lang)
@@ -181,9 +181,9 @@ def test_a_decided_report_cannot_be_decided_again(app, mod_client, smtp):
 # --- Reject --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, subject, reason_text, note_title", [
-    ("it", "La tua segnalazione non è stata pubblicata: Cuochi per caso",
+    ("it", "La tua segnalazione non è stata pubblicata",
      "Motivo: le prove fornite non bastano per pubblicarla.", "Nota del moderatore:"),
-    ("en", "Your report was not published: Cuochi per caso",
+    ("en", "Your report was not published",
      "Reason: the evidence given is not enough to publish it.", "Note from the moderator:"),
 ])
 def test_reject_mails_the_reason_in_the_reporters_language(app, mod_client, smtp, lang, subject,

@@ -433,6 +433,6 @@ def test_purge_deletes_expired_unconfirmed_reports_and_their_files(app, client, 
     assert path.is_file()
     old.created_at = utcnow() - timedelta(days=8)
     db.session.commit()
-    result = runner.invoke(args=["purge-reports"])
+    result = runner.invoke(args=["purge"])
     assert "unconfirmed reports deleted: 1;" in result.output
     assert [r.name for r in reports()] == ["Fresh one"] and not path.exists()

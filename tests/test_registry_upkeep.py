@@ -49,7 +49,7 @@ def test_purge_reports_drops_ip_hashes_older_than_30_days(app, client, smtp, run
     assert service.purge_reports(now=utcnow() + timedelta(days=2)) == {
         "reports_deleted": 0, "ip_hashes_dropped": 1}
     assert reports()[1].ip_hash is None
-    result = runner.invoke(args=["purge-reports"])
+    result = runner.invoke(args=["purge"])
     assert "unconfirmed reports deleted: 0; IP hashes dropped: 0" in result.output
 
 

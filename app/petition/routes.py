@@ -1,8 +1,6 @@
 """Petition pages: the form, the mailed confirm and withdraw links, the public list of signers;
 and the `flask purge` command."""
-import click
 from flask import current_app, get_template_attribute, render_template, request
-from flask.cli import with_appcontext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -127,11 +125,3 @@ def signatures():
     days = service.daily_counts()
     return render_template("petition/signatures.html", page=service.public_page(max(page, 1)),
                            stats=figures(), chart=service.chart(days), local_date=service.local_date)
-
-
-@bp.cli.command("purge")
-@with_appcontext
-def purge_command():
-    """Delete unconfirmed signatures whose link expired; drop IP hashes older than 30 days."""
-    deleted, dropped = service.purge()
-    click.echo(f"unconfirmed signatures deleted: {deleted}; IP hashes dropped: {dropped}")

@@ -2,8 +2,6 @@
 the mailed confirmation link; screenshots that moderators published."""
 import math
 
-import click
-from flask.cli import with_appcontext
 
 from flask import (abort, current_app, redirect, render_template, request, send_file, session,
                    url_for)
@@ -199,13 +197,3 @@ def confirm(token: str):
         return _link_page("registry/confirmed.html", report=found)
     already = found.status != service.ReportStatus.pending_email
     return _link_page("registry/confirm.html", form=form, report=found, already=already)
-
-
-@bp.cli.command("purge-reports")
-@with_appcontext
-def purge_reports_command():
-    """Delete reports whose confirmation link expired unconfirmed, with their screenshots, and
-    drop IP hashes older than 30 days (also part of `flask purge`)."""
-    done = service.purge_reports()
-    click.echo(f"unconfirmed reports deleted: {done['reports_deleted']}; "
-               f"IP hashes dropped: {done['ip_hashes_dropped']}")
