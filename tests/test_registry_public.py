@@ -275,3 +275,10 @@ def test_a_page_past_the_end_is_not_found(seeded, client):
     assert fetch(client, "/en/registry?page=4").status_code == 200
     assert fetch(client, "/en/registry?page=5").status_code == 404
     assert fetch(client, "/en/registry?q=zzzzzz").status_code == 200  # no result is still a page
+
+
+def test_api_refuses_an_unknown_status_or_crew(client, seeded):
+    assert client.get("/api/v1/groups?status=bogus").status_code == 400
+    assert client.get("/api/v1/groups?crew=bogus").status_code == 400
+    assert client.get("/api/v1/groups.csv?status=bogus").status_code == 400
+    assert client.get("/api/v1/groups?status=recreated").json["meta"]["total"] == 2

@@ -18,9 +18,15 @@ MAX_PER_PAGE = 200
 
 
 def _filters() -> dict:
-    """Search, status and crew from the query string."""
-    return {"q": request.args.get("q", "").strip()[:100], "status": request.args.get("status", ""),
-            "crew": request.args.get("crew", "")}
+    """Search, status and crew from the query string; an unknown status or crew is a 400, so
+    that a typo never passes for "every group"."""
+    filters = {"q": request.args.get("q", "").strip()[:100], "status": request.args.get("status", ""),
+               "crew": request.args.get("crew", "")}
+    if filters["status"] and filters["status"] not in {s.value for s in service.GroupStatus}:
+        abort(400, "unknown status")
+    if filters["crew"] and filters["crew"] not in {c.value for c in service.Crew}:
+        abort(400, "unknown crew")
+    return filters
 
 
 def _open(response: Response) -> Response:
