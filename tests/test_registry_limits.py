@@ -21,6 +21,14 @@ def test_reports_are_rate_limited_per_ip_with_a_translated_page(app, client):
     assert response.status_code == 303
 
 
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_ENABLED": True, "RATELIMIT_REPORT": "2 per minute"}])
+def test_a_report_sent_back_with_errors_does_not_count_against_the_limit(app, client):
+    for _ in range(3):
+        assert send_report(client, "it", facebook_url="https://example.org/not-facebook").status_code in (200, 422)
+    assert send_report(client, "it").status_code == 303  # corrected: accepted, nothing lost
+    assert [r.name for r in reports()] == ["Cucina Povera Italiana"]
+
+
 @pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
 def test_a_report_without_the_form_token_is_refused(app, client):
     refused = send_report(client, "en")
