@@ -35,3 +35,12 @@ def test_skip_link_moves_focus_to_main(seeded, page):
 
 def test_pages_are_accessible_keep_to_the_csp_and_fit_a_phone(seeded, page, live_server):
     assert audit_pages(page, PUBLIC_PAGES, live_server) == {}
+
+
+def test_circled_letters_are_drawn_with_our_own_symbols_font(seeded, page):
+    """The group written in circled letters must not show as boxes where the system lacks them."""
+    page.goto("/it/registro/gruppo/la-apa-gira-la-capagira")
+    page.evaluate("document.fonts.ready")
+    loaded = page.evaluate("[...document.fonts].filter(f => f.family.includes('Campaign Symbols'))"
+                           ".map(f => f.status)")
+    assert loaded == ["loaded"]
