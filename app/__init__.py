@@ -35,7 +35,7 @@ def create_app(config_class: type = Config) -> Flask:
     app.config.from_prefixed_env()
     _finish_config(app)
 
-    from app import cli, errors, i18n, outbox, security
+    from app import cache, cli, errors, i18n, outbox, security
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -49,6 +49,7 @@ def create_app(config_class: type = Config) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    cache.init_app(app)  # last: its after_request hook runs first, before the headers are added
 
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp

@@ -62,6 +62,10 @@ class Config:
     DOCUMENTS_DIR = None
     UPLOADS_DIR = None
 
+    # Anonymous visitors' public GETs are answered from a per-process cache for this many
+    # seconds (app/cache.py); 0 turns it off.
+    RESPONSE_CACHE_SECONDS = 10
+
 
 class TestConfig(Config):
     """For the test suite: a throwaway database, no CSRF (tests that are about it turn it on)."""
@@ -73,3 +77,4 @@ class TestConfig(Config):
     SITE_URL = "http://localhost"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URI", "sqlite://")
     ARGON2_TEST_PARAMS = True  # cheap password hashing in tests
+    RESPONSE_CACHE_SECONDS = 0  # tests/test_cache.py turns it on

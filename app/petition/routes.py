@@ -4,6 +4,7 @@ from flask import current_app, get_template_attribute, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from app.cache import csrf_filled, csrf_slotted
 from app.extensions import client_ip, csrf
 from app.i18n import current_lang, localized_route
 from app.petition import bp, service
@@ -22,9 +23,6 @@ def petition_sign_form() -> SignForm:
     return new_sign_form(formdata=None)
 
 
-_TOKEN_SLOT = "\x00csrf-token\x00"
-
-
 @bp.app_template_global("petition_sign_form_html")
 def petition_sign_form_html() -> Markup:
     """The empty signing form as HTML for the end of the letter. It is the same for every
@@ -39,8 +37,8 @@ def petition_sign_form_html() -> Markup:
     if hit is None or hit[0] is not groups:
         form = SignForm(formdata=None, lang=lang, groups=groups)
         html = str(get_template_attribute("petition/_macros.html", "sign_form")(form))
-        hit = cache[lang] = (groups, html.replace(token, _TOKEN_SLOT) if token else html)
-    return Markup(hit[1].replace(_TOKEN_SLOT, token) if token else hit[1])
+        hit = cache[lang] = (groups, csrf_slotted(html, token))
+    return Markup(csrf_filled(hit[1]))
 
 
 @bp.app_template_global("next_milestone")
