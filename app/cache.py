@@ -31,6 +31,10 @@ CACHEABLE = frozenset({
     "petition.signatures",
     "api.groups", "api.group", "api.groups_csv", "api.stats", "api.openapi",
 })
+# Endpoints that show the signature count (app.stats.figures): the petition allows it to lag a
+# confirmation by 10 s at most, and the figures are already cached that long, so a kept page
+# expires when the figures it shows do (else the count could lag by twice as much).
+SHOWS_COUNT = frozenset({"letter.home", "letter.letter", "letter.about", "petition.signatures", "api.stats"})
 MAX_ENTRIES = 1000
 MAX_BYTES = 64 * 1024 * 1024  # per process: a few hundred large pages at most
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
@@ -72,14 +76,19 @@ class ResponseCache:
             self._entries.move_to_end(key)
             return entry[1:]
 
-    def put(self, key: str, status: int, headers: list, body: bytes, has_slot: bool) -> None:
-        """Keep an answer for `ttl` seconds, evicting the least recently used beyond the bounds."""
-        if len(body) > MAX_ENTRY_BYTES:
+    def put(self, key: str, status: int, headers: list, body: bytes, has_slot: bool,
+            until: float | None = None) -> None:
+        """Keep an answer for `ttl` seconds (or until the monotonic time `until`, if sooner),
+        evicting the least recently used beyond the bounds."""
+        expires = time.monotonic() + self.ttl
+        if until is not None:
+            expires = min(expires, until)
+        if len(body) > MAX_ENTRY_BYTES or expires <= time.monotonic():
             return
         with self._lock:
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = (time.monotonic() + self.ttl, status, headers, body, has_slot)
+            self._entries[key] = (expires, status, headers, body, has_slot)
             self._bytes += len(body)
             while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
                 self._drop(next(iter(self._entries)))
@@ -116,6 +125,15 @@ def _anonymous_without_flashes() -> bool:
     if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return True
     return not session.get("_user_id") and not session.get("_flashes")
+
+
+def _figures_expiry() -> float | None:
+    """When the figures this request showed stop being fresh enough (monotonic time), or None.
+    Read from app.stats' own cache, which keeps them with the time they were computed."""
+    from app import stats
+
+    kept = stats._cache.get("figures")
+    return kept[0] + stats.STATS_TTL if kept else None
 
 
 def _moderator_seen() -> bool:
@@ -168,5 +186,6 @@ def init_app(app: Flask) -> None:
         if has_slot:
             body = body.replace(token.encode(), _SLOT)
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIP_HEADERS]
-        cache.put(key, response.status_code, headers, body, has_slot)
+        until = _figures_expiry() if request.endpoint in SHOWS_COUNT else None
+        cache.put(key, response.status_code, headers, body, has_slot, until)
         return response

@@ -133,6 +133,25 @@ def test_answers_expire_after_the_setting(seeded, app, monkeypatch):
     assert len(calls) == 2
 
 
+def test_a_page_with_the_count_expires_with_the_figures_it_shows(seeded, app, monkeypatch):
+    clock = [response_cache.time.monotonic()]
+    monkeypatch.setattr(response_cache.time, "monotonic", lambda: clock[0])  # app.stats' clock too
+    calls = count_views(app, "letter.home", "registry.index")
+    client = app.test_client()
+    client.get("/api/v1/stats")  # the figures are computed now, and kept 10 s
+    clock[0] += 6
+    client.get("/en/")  # shows those figures: kept 4 s, not 10
+    client.get("/en/registry")  # shows no count: kept 10 s
+    clock[0] += 3.9
+    client.get("/en/")
+    client.get("/en/registry")
+    assert calls == ["letter.home", "registry.index"]
+    clock[0] += 0.2  # the count would now be more than 10 s old
+    client.get("/en/")
+    client.get("/en/registry")
+    assert calls == ["letter.home", "registry.index", "letter.home"]
+
+
 def test_zero_seconds_turns_the_cache_off(seeded, database_uri):
     plain = create_app(make_test_config(database_uri, RESPONSE_CACHE_SECONDS=0))
     calls = count_views(plain, "api.stats")
