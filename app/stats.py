@@ -37,7 +37,8 @@ class Figures:
 
 
 def figures(fresh: bool = False) -> Figures:
-    """The current figures, at most STATS_TTL seconds old (`fresh` recomputes them)."""
+    """The current figures, at most STATS_TTL seconds old. `fresh` recounts the signatures now
+    (a signer who just confirmed sees themselves counted) and reuses the registry's totals."""
     hit = _cache.get("figures")
     now = time.monotonic()
     if hit and not fresh and now - hit[0] < STATS_TTL:
@@ -45,6 +46,18 @@ def figures(fresh: bool = False) -> Figures:
     from app.petition.service import signature_counts
 
     signatures, admins = signature_counts()
+    registry = _cache.get("registry")
+    if registry is None or now - registry[0] >= STATS_TTL:
+        registry = (now, _registry_totals())
+        _cache["registry"] = registry
+    groups, members, unknown = registry[1]
+    result = Figures(signatures, admins, groups, members, unknown, utcnow())
+    _cache["figures"] = (now, result)
+    return result
+
+
+def _registry_totals() -> tuple[int, int, int]:
+    """(published groups, sum of their known member counts, groups whose count is unknown)."""
     groups, members, unknown = db.session.execute(
         select(
             func.count(Group.id),
@@ -52,9 +65,7 @@ def figures(fresh: bool = False) -> Figures:
             func.count(Group.id).filter(Group.members_at_hijack.is_(None)),
         ).where(Group.published.is_(True))
     ).one()
-    result = Figures(signatures, admins, groups, int(members), unknown, utcnow())
-    _cache["figures"] = (now, result)
-    return result
+    return groups, int(members), unknown
 
 
 def clear_cache() -> None:

@@ -9,8 +9,8 @@ from app import cache as response_cache
 from app import create_app
 from app.extensions import db
 from app.models import Group
-from tests.conftest import make_test_config
-from tests.test_admin_helpers import EMAIL, PASSWORD, csrf_token, make_moderator
+from conftest import make_test_config
+from test_admin_helpers import EMAIL, PASSWORD, csrf_token, make_moderator
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # Headers that belong to one visitor or one moment, not to the page.
@@ -156,8 +156,12 @@ def test_zero_seconds_turns_the_cache_off(seeded, database_uri):
     plain = create_app(make_test_config(database_uri, RESPONSE_CACHE_SECONDS=0))
     calls = count_views(plain, "api.stats")
     client = plain.test_client()
-    client.get("/api/v1/stats")
-    client.get("/api/v1/stats")
+    try:
+        client.get("/api/v1/stats")
+        client.get("/api/v1/stats")
+    finally:
+        with plain.app_context():
+            db.engine.dispose()  # this app has its own pool: close it
     assert len(calls) == 2 and "response_cache" not in plain.extensions
 
 
