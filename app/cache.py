@@ -24,6 +24,8 @@ from collections import OrderedDict
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
+from app import stats
+
 # Endpoints whose GET answer is the same for every anonymous visitor (but for a CSRF token).
 CACHEABLE = frozenset({
     "letter.home", "letter.letter", "letter.about", "letter.privacy",
@@ -127,15 +129,6 @@ def _anonymous_without_flashes() -> bool:
     return not session.get("_user_id") and not session.get("_flashes")
 
 
-def _figures_expiry() -> float | None:
-    """When the figures this request showed stop being fresh enough (monotonic time), or None.
-    Read from app.stats' own cache, which keeps them with the time they were computed."""
-    from app import stats
-
-    kept = stats._cache.get("figures")
-    return kept[0] + stats.STATS_TTL if kept else None
-
-
 def _moderator_seen() -> bool:
     """True when this request loaded a logged-in moderator (current_user.is_authenticated)."""
     user = g.get("_login_user")
@@ -186,6 +179,6 @@ def init_app(app: Flask) -> None:
         if has_slot:
             body = body.replace(token.encode(), _SLOT)
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIP_HEADERS]
-        until = _figures_expiry() if request.endpoint in SHOWS_COUNT else None
+        until = stats.figures_expire_at() if request.endpoint in SHOWS_COUNT else None
         cache.put(key, response.status_code, headers, body, has_slot, until)
         return response

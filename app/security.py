@@ -3,7 +3,7 @@ import hashlib
 import hmac
 import secrets
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, render_template, request
 
 # No inline script or style, no other origin. Inline <svg> uses presentation attributes only.
 CSP = "; ".join(
@@ -55,3 +55,13 @@ def ip_hash(ip: str) -> str:
     """Keyed hash of a client IP, kept for abuse analysis instead of the address itself."""
     key = (current_app.config.get("IP_HASH_KEY") or current_app.config["SECRET_KEY"]).encode()
     return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
+
+
+# A page reached from a mailed link has the token in its address: keep it out of referrers,
+# search engines and caches.
+MAILED_LINK_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store"}
+
+
+def mailed_link_page(template: str, status: int = 200, **context):
+    """Render a page reached from a mailed link (confirm, withdraw) with MAILED_LINK_HEADERS."""
+    return render_template(template, **context), status, MAILED_LINK_HEADERS

@@ -4,7 +4,6 @@ Computed with aggregate queries over the tables, never kept in a counter row tha
 signature would update (one hot row is what brought the UK petitions site down in 2019);
 cached per process for at most STATS_TTL seconds, so the count lags by at most that.
 """
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -13,9 +12,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Group
 from app.models.base import utcnow
+from app.ttl import Remembered
 
 STATS_TTL = 10.0
-_cache: dict[str, tuple[float, "Figures"]] = {}
+_kept = Remembered(STATS_TTL)
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,20 @@ class Figures:
 def figures(fresh: bool = False) -> Figures:
     """The current figures, at most STATS_TTL seconds old. `fresh` recounts the signatures now
     (a signer who just confirmed sees themselves counted) and reuses the registry's totals."""
-    hit = _cache.get("figures")
-    now = time.monotonic()
-    if hit and not fresh and now - hit[0] < STATS_TTL:
-        return hit[1]
+    return _kept.get("figures", _compute_figures, fresh=fresh)
+
+
+def figures_expire_at() -> float | None:
+    """When the figures last shown go stale (monotonic time), or None if none are kept."""
+    return _kept.expires_at("figures")
+
+
+def _compute_figures() -> Figures:
     from app.petition.service import signature_counts
 
     signatures, admins = signature_counts()
-    registry = _cache.get("registry")
-    if registry is None or now - registry[0] >= STATS_TTL:
-        registry = (now, _registry_totals())
-        _cache["registry"] = registry
-    groups, members, unknown = registry[1]
-    result = Figures(signatures, admins, groups, members, unknown, utcnow())
-    _cache["figures"] = (now, result)
-    return result
+    groups, members, unknown = _kept.get("registry", _registry_totals)
+    return Figures(signatures, admins, groups, members, unknown, utcnow())
 
 
 def _registry_totals() -> tuple[int, int, int]:
@@ -70,4 +69,4 @@ def _registry_totals() -> tuple[int, int, int]:
 
 def clear_cache() -> None:
     """Forget cached figures (tests, and after a moderator publishes)."""
-    _cache.clear()
+    _kept.clear()

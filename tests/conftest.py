@@ -148,7 +148,7 @@ def _app_on(database_uri: str, tmp_path, overrides: dict):
     from app.letter import service as letter_service
 
     stats.clear_cache()
-    letter_service._cache.clear()
+    letter_service.clear_cache()
     with app.app_context():
         try:
             yield app

@@ -1,6 +1,5 @@
 """The letter: loading it from content/ into the database, and rendering it for the page."""
 import hashlib
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +10,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Group, LetterVersion
+from app.ttl import Remembered
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 # No raw HTML, no autolinks: the hijackers' address in the letter stays plain text.
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_CACHE_SECONDS = 5.0
-_cache: dict[str, tuple[float, "Letter"]] = {}
+_kept = Remembered(5.0)
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def load_letters() -> list[str]:
                                      body_md=body, sha256=digest))
         changed.append(f"{lang} v{version}")
     db.session.commit()
-    _cache.clear()
+    clear_cache()
     return changed
 
 
@@ -82,16 +81,17 @@ def statement_version() -> int:
 
 def current_letter(lang: str) -> Letter | None:
     """The latest version of the letter in `lang`, rendered (cached for a few seconds)."""
-    hit = _cache.get(lang)
-    now = time.monotonic()
-    if hit and now - hit[0] < _CACHE_SECONDS:
-        return hit[1]
-    row = _latest(lang)
-    if row is None:
-        return None
-    letter = render(row)
-    _cache[lang] = (now, letter)
-    return letter
+
+    def compute():
+        row = _latest(lang)
+        return render(row) if row is not None else None
+
+    return _kept.get(lang, compute)
+
+
+def clear_cache() -> None:
+    """Forget the rendered letters and lists (after loading a new version; tests)."""
+    _kept.clear()
 
 
 def render(row: LetterVersion) -> Letter:
@@ -111,17 +111,13 @@ def render(row: LetterVersion) -> Letter:
 def groups_2014_html(lang: str) -> Markup:
     """The partial list of stolen groups that the authors published under the letter, each
     linking to its registry page (rendered once per language every few seconds)."""
-    key = f"groups-{lang}"
-    hit = _cache.get(key)
-    now = time.monotonic()
-    if hit and now - hit[0] < _CACHE_SECONDS:
-        return hit[1]
     from app.registry.service import SOURCE_2014
 
-    groups = db.session.execute(
-        select(Group.name, Group.slug)
-        .where(Group.source == SOURCE_2014, Group.published.is_(True)).order_by(Group.id)
-    ).all()
-    html = Markup(render_template("letter/_groups_2014.html", groups=groups))
-    _cache[key] = (now, html)
-    return html
+    def compute():
+        groups = db.session.execute(
+            select(Group.name, Group.slug)
+            .where(Group.source == SOURCE_2014, Group.published.is_(True)).order_by(Group.id)
+        ).all()
+        return Markup(render_template("letter/_groups_2014.html", groups=groups))
+
+    return _kept.get(f"groups-{lang}", compute)

@@ -9,6 +9,7 @@ from app.extensions import client_ip, csrf
 from app.i18n import current_lang, localized_route
 from app.petition import bp, service
 from app.petition.forms import ButtonForm, ConfirmForm, SignForm
+from app.security import mailed_link_page
 from app.stats import figures
 
 
@@ -68,10 +69,10 @@ def sign():
 
 
 def _link_page(template: str, found: bool, **context):
-    """A page reached from a mailed link: not indexed, no referrer, 404 when the link is dead."""
-    html = render_template(template if found else "petition/link_invalid.html", **context)
-    headers = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store"}
-    return html, 200 if found else 404, headers
+    """A page reached from a mailed link, or the dead-link page (404) when `found` is false."""
+    if not found:
+        return mailed_link_page("petition/link_invalid.html", 404, **context)
+    return mailed_link_page(template, **context)
 
 
 @localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"},

@@ -8,7 +8,6 @@ constraint on the canonical email: we insert and catch IntegrityError.
 import hashlib
 import json
 import logging
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -25,6 +24,7 @@ from app.models import Group, OutboxMail, Signature, SignatureStatus, SignatureT
 from app.models.base import utcnow
 from app.outbox import enqueue
 from app.security import ip_hash, new_token, token_digest
+from app.ttl import Remembered
 
 log = logging.getLogger(__name__)
 LINK_DAYS = 7  # a confirm link lasts this long; an unconfirmed signature is purged after it
@@ -38,14 +38,8 @@ _CACHE_SECONDS = 10.0
 
 def _cached(key: str, compute):
     """`compute()`, remembered for _CACHE_SECONDS in this app (per process)."""
-    cache = current_app.extensions.setdefault("petition_cache", {})
-    hit = cache.get(key)
-    now = time.monotonic()
-    if hit and now - hit[0] < _CACHE_SECONDS:
-        return hit[1]
-    value = compute()
-    cache[key] = (now, value)
-    return value
+    kept = current_app.extensions.setdefault("petition_cache", Remembered(_CACHE_SECONDS))
+    return kept.get(key, compute)
 
 
 def canonical_email(email: str) -> str:

@@ -12,7 +12,7 @@ from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
 from app.registry import bp, service
 from app.registry.forms import CREW_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, ReportForm
-from app.security import ip_hash
+from app.security import ip_hash, mailed_link_page
 
 PER_PAGE = 25
 STATUS_VALUES = {s.value for s in STATUS_LABELS}
@@ -176,26 +176,18 @@ def _prefill() -> dict | None:
     return {"name": known.name, "facebook_url": known.facebook_url or ""} if known else None
 
 
-def _link_page(template: str, status: int = 200, **context):
-    """A page reached from a mailed link: not indexed, no referrer, never cached (the token is
-    in its address)."""
-    html = render_template(template, **context)
-    return html, status, {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
-                          "Cache-Control": "no-store"}
-
-
 @localized_route(bp, {"it": "/registro/conferma/<token>", "en": "/registry/confirm/<token>"},
                  methods=["GET", "POST"])
 def confirm(token: str):
     """Confirm a report with a button (mail scanners open links, they do not press buttons)."""
     found = service.report_for_token(token)
     if found is None:
-        return _link_page("registry/link_invalid.html", 404, expired=False)
+        return mailed_link_page("registry/link_invalid.html", 404, expired=False)
     if found.status == service.ReportStatus.pending_email and service.link_expired(found):
-        return _link_page("registry/link_invalid.html", 404, expired=True)
+        return mailed_link_page("registry/link_invalid.html", 404, expired=True)
     form = ConfirmForm()
     if form.validate_on_submit():
         service.confirm_and_notify(found)
-        return _link_page("registry/confirmed.html", report=found)
+        return mailed_link_page("registry/confirmed.html", report=found)
     already = found.status != service.ReportStatus.pending_email
-    return _link_page("registry/confirm.html", form=form, report=found, already=already)
+    return mailed_link_page("registry/confirm.html", form=form, report=found, already=already)
