@@ -3,7 +3,6 @@ import io
 import re
 
 from conftest import text_part
-from flask import g
 from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -25,10 +24,8 @@ GPS_IFD = 0x8825
 
 
 def fetch(client, url: str, method: str = "GET", **kwargs):
-    """A request as a browser makes it; the previous request's language is forgotten."""
-    g.pop("_flask_babel", None)
-    g.pop("lang_code", None)
-    return client.open(url, method=method, buffered=True, **kwargs)
+    """A request as a browser makes it (conftest gives each request a fresh `g`)."""
+    return client.open(url, method=method, **kwargs)
 
 
 def png_with_secrets(size=(40, 30), color=(200, 30, 30)) -> bytes:
