@@ -4,12 +4,14 @@ the response (`MAIL_SEND_ON_COMMIT`) and otherwise by `flask mail send`, with ba
 Several senders may run at once: each claims mails with a lease (a conditional UPDATE, taken
 under `FOR UPDATE SKIP LOCKED` on PostgreSQL), so no mail is sent twice.
 """
+import json
 import logging
 import re
 import time
 import uuid
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
 
 import click
 from flask import Flask, current_app, g, has_request_context, render_template, url_for
@@ -18,7 +20,7 @@ from flask_babel import force_locale, gettext
 from flask_mailman import EmailMultiAlternatives
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from app.extensions import db, mail
 from app.models import MailStatus, OutboxMail
@@ -29,10 +31,39 @@ LEASE = timedelta(minutes=5)
 _URL = re.compile(r"https?://\S+")
 
 
-def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context) -> OutboxMail:
-    """Queue the mail `templates/email/<template>.<lang>.txt` (first line: the subject) in the
-    current transaction. The HTML part is `<template>.<lang>.html` if present, else the text
-    laid out by `email/layout.html`. The caller commits."""
+def enqueue(to: str, template: str, lang: str, ref: str | None = None,
+            connection: Connection | None = None, **context) -> int:
+    """Queue the mail `templates/email/<template>.<lang>.txt` in the current transaction (the
+    session's, or `connection`'s) and return its id; the caller commits. Only the template's
+    name and its `context` (plain JSON values) are stored: the mail is rendered when it is sent
+    (see `render`), by the sender, so the request that queues it does not pay for it."""
+    context["own_site"] = own_site()
+    row_id = (connection or db.session.connection()).execute(_insert_statement(), {
+        "to_addr": to, "subject": "", "body_text": "", "body_html": "", "lang": lang,
+        "template": template, "ref": ref, "context": json.dumps(context, ensure_ascii=False),
+    }).inserted_primary_key[0]
+    if has_request_context():
+        g.setdefault("outbox_new", []).append(row_id)
+    return row_id
+
+
+@lru_cache(maxsize=1)
+def _insert_statement():
+    """One INSERT built once: its compiled form is reused on every request."""
+    return insert(OutboxMail.__table__)
+
+
+def own_site() -> str:
+    """The site's address with a final slash: links to it are the only clickable ones in mails."""
+    return (current_app.config.get("SITE_URL") or url_for("letter.root", _external=True)).rstrip("/") + "/"
+
+
+def render(template: str, lang: str, context: dict) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a queued mail. The text is `<template>.<lang>.txt`, whose
+    first line is the subject, signed with the site's name; the HTML is `<template>.<lang>.html`
+    if present, else the text laid out by `email/layout.html`."""
+    context = dict(context)
+    site = context.pop("own_site", None) or own_site()
     with force_locale(lang):
         text = render_template(f"email/{template}.{lang}.txt", **context)
         subject, _, body = text.partition("\n")
@@ -43,18 +74,9 @@ def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context
         try:
             html = render_template(f"email/{template}.{lang}.html", **context)
         except TemplateNotFound:
-            own_site = (current_app.config.get("SITE_URL") or url_for("letter.root", _external=True)).rstrip("/") + "/"
-            html = render_template("email/layout.html", subject=subject,
-                                   paragraphs=_paragraphs(body, own_site))
-    outgoing = OutboxMail(
-        to_addr=to, subject=subject.strip(), body_text=body, body_html=html,
-        lang=lang, template=template, ref=ref,
-    )
-    db.session.add(outgoing)
-    db.session.flush()
-    if has_request_context():
-        g.setdefault("outbox_new", []).append(outgoing.id)
-    return outgoing
+            html = render_template("email/layout.html", subject=subject, lang=lang,
+                                   paragraphs=_paragraphs(body, site))
+    return subject.strip(), body, html
 
 
 def _paragraphs(body: str, own_site: str) -> list[Markup]:
@@ -139,11 +161,10 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
             if outgoing is None:  # erased meanwhile (a withdrawn signature)
                 continue
             try:
-                message = EmailMultiAlternatives(
-                    outgoing.subject, outgoing.body_text, sender_for(outgoing.lang),
-                    [outgoing.to_addr], connection=connection,
-                )
-                message.attach_alternative(outgoing.body_html, "text/html")
+                subject, text, html = _contents(outgoing)
+                message = EmailMultiAlternatives(subject, text, sender_for(outgoing.lang),
+                                                 [outgoing.to_addr], connection=connection)
+                message.attach_alternative(html, "text/html")
                 message.send()
             except Exception as exc:  # any SMTP or network failure: retry later
                 failed += 1
@@ -159,17 +180,28 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
             else:
                 sent += 1
                 if current_app.config.get("MAIL_BACKEND") == "file":
-                    for link in _URL.findall(outgoing.body_text):
+                    for link in _URL.findall(text):
                         log.warning("mail %s written to %s; link: %s", mail_id,
                                     current_app.config["MAIL_FILE_PATH"], link)
                 outgoing.status = MailStatus.sent
                 outgoing.sent_at = utcnow()
-                outgoing.body_text = outgoing.body_html = ""  # links are not kept once delivered
+                outgoing.subject = subject[:300]
+                # The links it carried are not kept once delivered.
+                outgoing.context = None
+                outgoing.body_text = outgoing.body_html = ""
             outgoing.claimed_by = outgoing.claimed_until = None
             db.session.commit()
     finally:
         connection.close()
     return sent, failed
+
+
+def _contents(outgoing: OutboxMail) -> tuple[str, str, str]:
+    """What to send: rendered now from the stored context (a row queued before mails were
+    rendered at sending time holds its bodies instead)."""
+    if outgoing.context is None:
+        return outgoing.subject, outgoing.body_text, outgoing.body_html
+    return render(outgoing.template, outgoing.lang, json.loads(outgoing.context))
 
 
 def _deliver_after_response(app: Flask, ids: list[int]) -> None:

@@ -46,6 +46,7 @@ def public_urls():
         "registry.index": ["/it/registro", "/en/registry?q=piu&page=1"],
         "registry.group": [f"/en/registry/group/{group.slug}"], "registry.feed": ["/it/registro/feed.atom"],
         "petition.signatures": ["/en/signatures"],
+        "petition.check_mail": ["/it/firma/controlla-la-posta"], "petition.confirmed": ["/en/sign/confirmed"],
         "api.groups": ["/api/v1/groups", "/api/v1/groups?per_page=5"], "api.group": [f"/api/v1/groups/{group.id}"],
         "api.groups_csv": ["/api/v1/groups.csv"], "api.stats": ["/api/v1/stats"], "api.openapi": ["/api/v1/openapi.json"],
     }
@@ -84,7 +85,8 @@ def test_each_visitor_gets_their_own_valid_token_from_the_cached_letter(seeded, 
         assert len(cookies) == 1 and cookies[0].startswith("session=")
         tokens.append(TOKEN.search(page.get_data(as_text=True)).group(1))
         answer = visitor.post("/en/sign", data={"csrf_token": tokens[-1], "name": "Cache Reader",
-                                                "email": f"cached{n}@example.org", "privacy": "y"})
+                                                "email": f"cached{n}@example.org", "privacy": "y"},
+                              follow_redirects=True)
         assert answer.status_code == 200 and "Now check your mail" in answer.get_data(as_text=True)
     assert calls == ["letter.letter"]
     assert tokens[0] != tokens[1]
@@ -99,7 +101,7 @@ def test_a_returning_visitor_keeps_their_session_token(seeded, app):
     assert "Set-Cookie" not in second.headers  # same session: nothing new to set
     token = TOKEN.search(second.get_data(as_text=True)).group(1)
     answer = visitor.post("/en/sign", data={"csrf_token": token, "name": "Twice", "email": "twice@example.org",
-                                            "privacy": "y"})
+                                            "privacy": "y"}, follow_redirects=True)
     assert "Now check your mail" in answer.get_data(as_text=True) and first
 
 

@@ -2,6 +2,7 @@
 import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -12,9 +13,9 @@ from conftest import free_port, html_part, text_part
 
 
 def _queue(to="ada@example.org", lang="en"):
-    mail = enqueue(to, "test_probe", lang, link="http://localhost/en/sign/confirm/abc")
+    mail_id = enqueue(to, "test_probe", lang, link="http://localhost/en/sign/confirm/abc")
     db.session.commit()
-    return mail.id
+    return mail_id
 
 
 def _smtp_port(app, port):
@@ -39,7 +40,7 @@ def test_a_queued_mail_arrives_with_both_parts_and_the_site_name_as_sender(app, 
     assert "http://localhost/en/sign/confirm/abc" in text_part(message)
     assert '<a href="http://localhost/en/sign/confirm/abc">' in html_part(message)
     row = _row(mail_id)
-    assert row.status is MailStatus.sent and row.body_text == "" and row.body_html == ""
+    assert row.status is MailStatus.sent and row.context is None and row.body_text == "" and row.body_html == ""
     assert deliver() == (0, 0)  # nothing is sent twice
     assert len(smtp.to("ada@example.org")) == 1
 
@@ -127,3 +128,31 @@ def test_only_links_to_our_own_site_are_clickable_and_mails_are_signed(app, smtp
     assert '<a href="http://localhost/en/sign/confirm/abc">' in html
     assert "https://evil.example/x" in html and 'href="https://evil.example' not in html
     assert text_part(message).rstrip().endswith("— Dear Humanity")
+
+
+def test_a_queued_mail_is_rendered_by_the_sender_in_its_language(app, smtp):
+    """The request stores the template's values only; the sender renders the mail (here in a
+    plain app context, as `flask mail send` does), in the recipient's language."""
+    mail_id = _queue("bea@example.org", lang="it")
+    row = _row(mail_id)
+    assert (row.subject, row.body_text, row.body_html) == ("", "", "")
+    assert "http://localhost/en/sign/confirm/abc" in row.context
+    assert deliver() == (1, 0)
+    [message] = smtp.to("bea@example.org")
+    assert message["Subject"] == "Prova di consegna" and '<html lang="it">' in html_part(message)
+    assert _row(mail_id).subject == "Prova di consegna"
+
+
+def test_a_mail_queued_with_its_bodies_by_an_earlier_version_is_sent_as_it_is(app, smtp):
+    db.session.add(OutboxMail(to_addr="old@example.org", subject="Queued before", body_text="Old text\n",
+                              body_html="<p>Old text</p>", lang="en", template="test_probe"))
+    db.session.commit()
+    assert deliver() == (1, 0)
+    [message] = smtp.to("old@example.org")
+    assert message["Subject"] == "Queued before" and text_part(message).strip() == "Old text"
+
+
+def test_only_plain_values_can_be_queued(app):
+    with pytest.raises(TypeError):  # a model object would be serialised wrongly or not at all
+        enqueue("ada@example.org", "test_probe", "en", link=object())
+    db.session.rollback()

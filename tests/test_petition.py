@@ -10,6 +10,7 @@ from test_petition_helpers import (
     text_part,
 )
 
+from app import stats
 from app.extensions import db, mail
 from app.models import MailStatus, OutboxMail, Signature, SignatureStatus, SignatureToken
 from app.models.base import utcnow
@@ -256,6 +257,7 @@ def test_group_chosen_from_the_registry_shows_on_the_list(seeded, client, smtp):
     group_id, group_name = re.search(r'<option value="(\d+)">([^<]+)</option>', group_select).groups()
     sign(client, "en", email="admin@example.org", is_admin="y", group_id=group_id, public="y")
     fetch(client, last_link(smtp, "admin@example.org"), "POST")
+    assert count() == 1  # (the figures shown lag by up to 10 s; count() reads them afresh)
     listed = page_text(fetch(client, "/en/signatures"))
     assert "group admin: " + html.unescape(group_name) in listed
     assert "Of all signers, 1 says they were an admin of a hijacked group." in listed
@@ -310,6 +312,7 @@ def test_no_email_ip_or_token_on_public_pages_or_the_api(seeded, client, smtp):
 def test_stats_api_has_the_figures(seeded, client, smtp):
     sign(client, "en", email="api@example.org", is_admin="y", group_name="Some group")
     fetch(client, last_link(smtp, "api@example.org"), "POST")
+    stats.clear_cache()  # as 10 s later: the figures lag by up to STATS_TTL
     data = fetch(client, "/api/v1/stats").get_json()
     assert data["signatures"] == 1 and data["admins"] == 1
     assert data["groups"] == 78 and data["members_affected"] > 0 and "updated_at" in data
@@ -388,4 +391,27 @@ def test_purge_deletes_expired_unconfirmed_and_old_ip_hashes(seeded, client, smt
     assert set(left) == {"kept@example.org", "fresh@example.org"}
     assert left["kept@example.org"].ip_hash is None and left["fresh@example.org"].ip_hash
     assert db.session.scalar(select(OutboxMail).where(OutboxMail.to_addr == "old@example.org")) is None
+    assert count() == 1
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_signing_and_confirming_redirect_to_pages_that_reloading_cannot_resubmit(seeded, client, smtp, lang):
+    """Post/Redirect/Get: after the form and after the confirm button the browser is sent to a
+    plain page in the same language, so a reload sends nothing again."""
+    t = TEXTS[lang]
+    answer = sign(client, lang, email=f"prg-{lang}@example.org", follow_redirects=False)
+    check_mail = {"it": "/it/firma/controlla-la-posta", "en": "/en/sign/check-your-mail"}[lang]
+    assert answer.status_code == 303 and answer.headers["Location"] == check_mail
+    page = fetch(client, check_mail)
+    assert page.status_code == 200 and t["check"] in page_text(page)
+    assert f'lang="{lang}"' in page.get_data(as_text=True)
+
+    done = fetch(client, last_link(smtp, f"prg-{lang}@example.org"), "POST", follow_redirects=False)
+    confirmed = {"it": "/it/firma/confermata", "en": "/en/sign/confirmed"}[lang]
+    assert done.status_code == 303 and done.headers["Location"] == confirmed
+    # Leaving the token's address: it must not follow in a Referer header or a cache.
+    assert done.headers["Referrer-Policy"] == "no-referrer" and done.headers["Cache-Control"] == "no-store"
+    page = page_text(fetch(client, confirmed))
+    assert t["confirmed"] in page
+    assert ("Il conteggio si aggiorna" if lang == "it" else "The count is updated every few seconds") in page
     assert count() == 1

@@ -76,7 +76,7 @@ def test_confirm_page_shows_the_details_and_confirms_with_csrf(signers, page, li
                           city="Milano", lang="it", public=True, expires_at=utcnow() + timedelta(days=7))
     db.session.add(signature)
     db.session.flush()
-    token = _new_link(signature, TokenPurpose.confirm)
+    token = _new_link(signature.id, TokenPurpose.confirm)
     db.session.commit()
     page.goto(f"/it/firma/conferma/{token}")
     shown = page.locator("dl.signature-details").inner_text()

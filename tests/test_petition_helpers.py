@@ -1,4 +1,5 @@
 """Helpers for the petition tests: signing, reading mailed links, the count."""
+import json
 import re
 
 from conftest import free_port, html_part, text_part  # noqa: F401  (re-exported)
@@ -6,7 +7,7 @@ from sqlalchemy import func, select
 
 from app import stats
 from app.extensions import db
-from app.models import Signature
+from app.models import OutboxMail, Signature
 
 PATHS = {"it": {"sign": "/it/firma", "list": "/it/firme"},
          "en": {"sign": "/en/sign", "list": "/en/signatures"}}
@@ -15,8 +16,9 @@ WITHDRAW_LINK = re.compile(r"http://localhost/(?:it/firma/ritira|en/sign/withdra
 
 
 def fetch(client, url: str, method: str = "GET", **kwargs):
-    """A request as a browser makes it; the response is read and closed (buffered), so mails
-    queued by the request have been sent (call_on_close) when it returns."""
+    """A request as a browser makes it, following redirects; the response is read and closed
+    (buffered), so mails queued by the request have been sent (call_on_close) when it returns."""
+    kwargs.setdefault("follow_redirects", True)
     return client.open(url, method=method, buffered=True, **kwargs)
 
 
@@ -28,9 +30,10 @@ def form_data(**fields) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def sign(client, lang: str = "it", **fields):
-    """Post the signing form in `lang`."""
-    return fetch(client, PATHS[lang]["sign"], "POST", data=form_data(**fields))
+def sign(client, lang: str = "it", follow_redirects: bool = True, **fields):
+    """Post the signing form in `lang` (and follow the answer's redirect, as a browser does)."""
+    return fetch(client, PATHS[lang]["sign"], "POST", data=form_data(**fields),
+                 follow_redirects=follow_redirects)
 
 
 def last_link(smtp, address: str, pattern=CONFIRM_LINK) -> str:
@@ -38,6 +41,15 @@ def last_link(smtp, address: str, pattern=CONFIRM_LINK) -> str:
     links = [m for msg in smtp.to(address) for m in pattern.findall(text_part(msg))]
     assert links, f"no link in the mails to {address}"
     return links[-1].removeprefix("http://localhost")
+
+
+def queued_link(address: str | None = None, key: str = "confirm_url") -> str:
+    """The path of the link `key` in the newest mail still in the outbox (to `address`): a
+    queued mail holds its template's values, it is rendered when sent."""
+    query = select(OutboxMail.context).order_by(OutboxMail.id.desc()).limit(1)
+    if address:
+        query = query.where(OutboxMail.to_addr == address)
+    return json.loads(db.session.scalar(query))[key].removeprefix("http://localhost")
 
 
 def count() -> int:

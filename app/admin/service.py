@@ -204,7 +204,8 @@ def reject(report, reason, note: str = "", message: str = ""):
     audit("report.reject", "report", report.id, before=before,
           after={"report": report_snapshot(report), "message": message})
     enqueue(report.reporter_email, "report_rejected", report.lang, ref=f"report:{report.id}",
-            report=report, reason=report.reject_reason.value, message=message.strip(),
+            name=report.reporter_name, group_name=report.name, reason=report.reject_reason.value,
+            message=message.strip(),
             report_url=_report_form_url(report.lang))
 
 
@@ -232,7 +233,8 @@ def set_account(group, account_it: str, account_en: str) -> bool:
 def _mail_published(report, group) -> None:
     """Tell the reporter, in their language, that their report is on the public registry."""
     enqueue(report.reporter_email, "report_published", report.lang, ref=f"report:{report.id}",
-            report=report, group=group, group_url=public_group_url(group, report.lang))
+            name=report.reporter_name, group_name=report.name,
+            group_url=public_group_url(group, report.lang))
 
 
 def _report_form_url(lang: str) -> str:

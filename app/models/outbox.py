@@ -19,18 +19,21 @@ class MailStatus(enum.Enum):
 
 
 class OutboxMail(db.Model):
-    """One mail. Its bodies are cleared once delivered, so the links it carried are not kept."""
+    """One mail: its template, language and context, rendered by the sender (app.outbox). The
+    context is cleared once delivered, so the links it carried are not kept."""
 
     __tablename__ = "outbox_mail"
     __table_args__ = (Index("ix_outbox_mail_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_addr: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))  # "" until sent
+    # Rendered bodies: only in rows queued before mails were rendered at sending time.
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     lang: Mapped[str] = mapped_column(String(2))
     template: Mapped[str] = mapped_column(String(60))
+    context: Mapped[str | None] = mapped_column(Text)  # the template's values, as JSON
     # What the mail is about, e.g. "signature:42": lets erasure delete its mails too.
     ref: Mapped[str | None] = mapped_column(String(60), index=True)
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus), default=MailStatus.pending)

@@ -1,6 +1,6 @@
 """Petition pages: the form, the mailed confirm and withdraw links, the public list of signers;
 and the `flask purge` command."""
-from flask import current_app, get_template_attribute, render_template, request
+from flask import current_app, get_template_attribute, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -9,7 +9,7 @@ from app.extensions import client_ip, csrf
 from app.i18n import current_lang, localized_route
 from app.petition import bp, service
 from app.petition.forms import ButtonForm, ConfirmForm, SignForm
-from app.security import mailed_link_page
+from app.security import MAILED_LINK_HEADERS, mailed_link_page
 from app.stats import figures
 
 
@@ -53,7 +53,8 @@ def next_milestone(count: int) -> int:
 @localized_route(bp, {"it": "/firma", "en": "/sign"}, methods=["GET", "POST"])
 @csrf.exempt
 def sign():
-    """The signing form; a valid submission is answered the same way whoever signs."""
+    """The signing form. A valid submission is answered the same way whoever signs: a redirect
+    to the check-your-mail page (Post/Redirect/Get: reloading it sends nothing again)."""
     form = new_sign_form()
     if form.validate_on_submit():
         if not form.is_bot():  # a bot gets the same answer, and nothing is stored
@@ -63,9 +64,22 @@ def sign():
                 group_id=form.chosen_group_id(), group_name=form.group_name.data or "",
                 reason=form.reason.data or "", public=form.public.data,
             ), current_lang(), client_ip())
-        return render_template("petition/check_mail.html", stats=figures())
+        return redirect(url_for("petition.check_mail"), 303)
     status = 422 if form.errors else 200
     return render_template("petition/sign.html", form=form, stats=figures()), status
+
+
+@localized_route(bp, {"it": "/firma/controlla-la-posta", "en": "/sign/check-your-mail"})
+def check_mail():
+    """After signing: the confirm link is on its way. The same page for everyone (app.cache)."""
+    return render_template("petition/check_mail.html", stats=figures())
+
+
+@localized_route(bp, {"it": "/firma/confermata", "en": "/sign/confirmed"})
+def confirmed():
+    """After confirming: thank you. The same page for everyone (app.cache); the count shown
+    may lag the confirmation by a few seconds, as everywhere on the site."""
+    return render_template("petition/confirmed.html", stats=figures())
 
 
 def _link_page(template: str, found: bool, **context):
@@ -84,8 +98,12 @@ def confirm(token: str):
     changed = False
     if form.validate_on_submit():
         done = service.confirm(token, current_lang(), shown=form.shown.data or None)
-        if done is not None:
-            return _link_page("petition/confirmed.html", done, stats=figures(fresh=True))
+        if done:  # away from the token's address (Post/Redirect/Get)
+            response = redirect(url_for("petition.confirmed"), 303)
+            response.headers.update(MAILED_LINK_HEADERS)
+            return response
+        if done is False:
+            return _link_page("petition/confirmed.html", False)
         changed = True  # submitted again since the page was shown: show the new details
     row = service.find_token(token, service.TokenPurpose.confirm)
     if row is None:

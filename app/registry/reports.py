@@ -127,7 +127,7 @@ def submit_report(data: dict, evidence: list[str], images: list[CleanImage], lan
     written = [shot.path for shot in report.screenshots]
     try:
         enqueue(report.reporter_email, "report_confirm", lang, ref=f"report:{report.id}",
-                name=report.reporter_name, group_name=report.name, existing=report.group,
+                name=report.reporter_name, group_name=report.name, existing=report.group is not None,
                 confirm_url=url_for("registry.confirm", token=token, lang_code=lang, _external=True),
                 days=CONFIRM_DAYS)
         db.session.commit()
@@ -165,7 +165,7 @@ def confirm_and_notify(report: Report) -> bool:
     if not confirm_report(report):
         return False
     enqueue(report.reporter_email, "report_queued", report.lang, ref=f"report:{report.id}",
-            name=report.reporter_name, group_name=report.name, existing=report.group,
+            name=report.reporter_name, group_name=report.name, existing=report.group is not None,
             registry_url=url_for("registry.index", lang_code=report.lang, _external=True))
     db.session.commit()
     return True
