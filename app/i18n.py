@@ -4,7 +4,7 @@ A view is registered once per language with `localized_route`; each rule carries
 as a default value `lang_code`, so `url_for(endpoint)` builds the current language's path and
 `url_for(endpoint, lang_code="en")` the English twin (Flask's URL processors pattern).
 """
-from flask import Flask, g, request, session, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import get_locale
 
 LANG_ARG = "lang_code"
@@ -56,6 +56,26 @@ def lang_from_path(path: str) -> str | None:
 
     first = path.lstrip("/").split("/", 1)[0]
     return first if first in current_app.config["LANGUAGES"] else None
+
+
+def kept_url(endpoint: str, _external: bool = False, **values) -> str:
+    """`url_for(endpoint, **values)` (in this request's language unless `lang_code` is given),
+    built once and kept per app: the hot POST paths (signing, confirming) build the same few
+    URLs on every request, and url_for cost about as much as an INSERT. A `token` value is
+    appended to a kept prefix (tokens are URL-safe). Without SITE_URL, absolute URLs follow
+    the request's host, so the host is part of the key."""
+    token = values.pop("token", None)
+    values.setdefault(LANG_ARG, current_lang())
+    host = request.host_url if _external and not current_app.config.get("SITE_URL") else ""
+    key = (endpoint, _external, token is not None, host, request.script_root, *sorted(values.items()))
+    kept = current_app.extensions.setdefault("kept_urls", {})
+    url = kept.get(key)
+    if url is None:
+        if token is not None:
+            values["token"] = "~"
+        url = url_for(endpoint, _external=_external, **values)
+        url = kept[key] = url[:-1] if token is not None else url
+    return url + token if token is not None else url
 
 
 def twin_url(lang: str, external: bool = False) -> str:

@@ -56,13 +56,43 @@ def export_ref(ref: str, tmp: Path) -> Path:
     return src
 
 
-def instance_env(tmp: Path, mail: str) -> dict[str, str]:
+def create_database(server_uri: str, tmp: Path):
+    """(database URI, a function that drops it): a SQLite file in `tmp`, or, given a PostgreSQL
+    server's URI, a new database of this run on that server."""
+    if not server_uri:
+        return f"sqlite:///{tmp}/bench.db", lambda: None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_uri).set(drivername="postgresql+psycopg")
+    name = f"bench_{tmp.name.replace('-', '_').lower()}"
+    admin = url._replace(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def describe_database(uri: str) -> str:
+    """The database for the report, without a password."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    return "SQLite (WAL), a file in the temporary directory" if url.drivername.startswith("sqlite") \
+        else f"PostgreSQL, database {url.database} on {url.host}:{url.port or 5432} (made for this run)"
+
+
+def instance_env(tmp: Path, mail: str, database_uri: str) -> dict[str, str]:
     """The environment of the throwaway instance (for gunicorn, `flask db upgrade`, `seed`)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("FLASK_") and k not in ("TEST_DATABASE_URI",)}
     env.update({
         "FLASK_APP": "wsgi",
-        "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_uri,
         "FLASK_SECRET_KEY": secrets.token_hex(32),
         # Rate limits would turn a load test into a test of the limiter's silent path.
         "FLASK_RATELIMIT_ENABLED": "false",
@@ -116,6 +146,7 @@ def prepare_database(src: Path, tmp: Path, env: dict[str, str]):
             notes.append(f"migrations lag the models ({len(diffs)} differences): schema built "
                          "with db.create_all() instead of `flask db upgrade`")
             db.session.remove()
+            db.drop_all()
             db.engine.dispose()
             for leftover in tmp.glob("bench.db*"):
                 leftover.unlink()
@@ -183,7 +214,7 @@ def insert_groups(n: int) -> int:
 def insert_pending_signatures(n: int, tokens_file: Path) -> int:
     """`n` pending signatures, each with a confirm link whose token goes to `tokens_file`
     (the database keeps only digests, as the petition does), for the confirm scenario."""
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, text
 
     from app.extensions import db
     from app.models import Signature, SignatureToken
@@ -205,6 +236,9 @@ def insert_pending_signatures(n: int, tokens_file: Path) -> int:
                       "purpose": TokenPurpose.confirm, "expires_at": expires})
     db.session.execute(insert(Signature), signatures)
     db.session.execute(insert(SignatureToken), links)
+    if db.engine.dialect.name == "postgresql":  # ids given explicitly: move the sequence past them
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('signature', 'id'), "
+                                "(SELECT max(id) FROM signature))"))
     db.session.commit()
     tokens_file.write_text("\n".join(tokens) + "\n")
     return n

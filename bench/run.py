@@ -54,6 +54,7 @@ class Settings:
     keep: bool
     ref: str
     src: str
+    database: str = ""
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -84,6 +85,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--src", default="",
                    help="benchmark another copy of the project (a directory with wsgi.py and "
                         "compiled catalogs), e.g. to try a change before committing it")
+    p.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URI", ""),
+                   help="a PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/test): the "
+                        "run creates a database of its own there and drops it at the end "
+                        "(default: a SQLite file in the temporary directory; env BENCH_DATABASE_URI)")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
     a = p.parse_args(argv)
     if a.list:
@@ -92,7 +97,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         sys.exit(0)
     return Settings(a.duration, a.warmup, max(1, min(a.rounds, a.duration)), a.connections, a.threads,
                     a.workers, a.groups, [s for s in a.only.split(",") if s], a.mail, a.keep, a.ref,
-                    a.src)
+                    a.src, a.database)
 
 
 # ---------------------------------------------------------------- scenarios
@@ -467,12 +472,14 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     src = (instance.export_ref(settings.ref, tmp) if settings.ref
            else Path(settings.src).resolve() if settings.src else ROOT)
-    env = instance.instance_env(tmp, settings.mail)
+    database_uri, drop_database = instance.create_database(settings.database, tmp)
+    env = instance.instance_env(tmp, settings.mail, database_uri)
     started = datetime.now(UTC)
     print(f"bench: code {(settings.src or instance.code_version(settings.ref))}; instance in {tmp}\n"
           f"  gunicorn {' '.join(instance.gunicorn_args(settings.workers, '<port>'))} (site and bare Flask)\n"
           f"  wrk -t{settings.threads} -c{settings.connections}; per scenario {settings.warmup} s warm-up, "
           f"then {settings.rounds} × {max(1, settings.duration // settings.rounds)} s per server, alternating\n"
+          f"  database: {instance.describe_database(database_uri)}\n"
           f"  load average now: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     app, notes = instance.prepare_database(src, tmp, env)
     wanted = lambda name: not settings.only or name in settings.only  # noqa: E731
@@ -531,6 +538,12 @@ def main(argv: list[str] | None = None) -> int:
         for server in (site, site_post, bare):
             if server:
                 server.stop()
+        if not settings.keep:
+            from app.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
+            drop_database()
     text = table(rows, skipped)
     print("\n" + text)
     RESULTS.mkdir(exist_ok=True)

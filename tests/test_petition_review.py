@@ -226,3 +226,14 @@ def test_the_public_reason_refuses_hidden_characters(app, client, lang, reason):
 def test_the_public_reason_keeps_its_lines(app, client):
     assert sign(client, "en", reason="First line,\r\nsecond line.").status_code == 200
     assert only_row().reason.splitlines() == ["First line,", "second line."]
+
+
+def test_a_failed_insert_that_is_not_a_duplicate_is_not_answered_as_a_success(seeded, app, client, monkeypatch):
+    """Only the unique address means "signed already": any other refusal of the database (here a
+    group that does not exist) must not be answered with "check your mail" and a lost signature."""
+    details = service._details
+    monkeypatch.setattr(service, "_details", lambda *a: {**details(*a), "group_id": 999_999})
+    answer = sign(client, "en", email="lost@example.org", follow_redirects=False)
+    assert answer.status_code == 500 and "check-your-mail" not in answer.headers.get("Location", "")
+    db.session.rollback()
+    assert db.session.scalar(select(Signature).where(Signature.email == "lost@example.org")) is None

@@ -1,12 +1,12 @@
 """Petition pages: the form, the mailed confirm and withdraw links, the public list of signers;
 and the `flask purge` command."""
-from flask import current_app, get_template_attribute, redirect, render_template, request, url_for
+from flask import current_app, get_template_attribute, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.cache import csrf_filled, csrf_slotted
 from app.extensions import client_ip, csrf
-from app.i18n import current_lang, localized_route
+from app.i18n import current_lang, kept_url, localized_route
 from app.petition import bp, service
 from app.petition.forms import ButtonForm, ConfirmForm, SignForm
 from app.security import MAILED_LINK_HEADERS, mailed_link_page
@@ -64,7 +64,7 @@ def sign():
                 group_id=form.chosen_group_id(), group_name=form.group_name.data or "",
                 reason=form.reason.data or "", public=form.public.data,
             ), current_lang(), client_ip())
-        return redirect(url_for("petition.check_mail"), 303)
+        return redirect(kept_url("petition.check_mail"), 303)
     status = 422 if form.errors else 200
     return render_template("petition/sign.html", form=form, stats=figures()), status
 
@@ -99,7 +99,7 @@ def confirm(token: str):
     if form.validate_on_submit():
         done = service.confirm(token, current_lang(), shown=form.shown.data or None)
         if done:  # away from the token's address (Post/Redirect/Get)
-            response = redirect(url_for("petition.confirmed"), 303)
+            response = redirect(kept_url("petition.confirmed"), 303)
             response.headers.update(MAILED_LINK_HEADERS)
             return response
         if done is False:

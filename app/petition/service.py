@@ -13,13 +13,14 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from limits import parse_many
 from sqlalchemy import Connection, Insert, Table, case, delete, extract, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, limiter
+from app.i18n import kept_url
 from app.models import Group, OutboxMail, Signature, SignatureStatus, SignatureToken, TokenPurpose
 from app.models.base import utcnow
 from app.outbox import enqueue
@@ -76,7 +77,7 @@ def next_milestone(count: int) -> int:
 
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute URL for mails and sharing (the app builds external URLs on SITE_URL)."""
-    return url_for(endpoint, _external=True, **values)
+    return kept_url(endpoint, _external=True, **values)
 
 
 def over_rate_limit(ip: str) -> bool:
@@ -139,7 +140,8 @@ def sign(data: SignatureData, lang: str, ip: str) -> None:
     suspect = over_rate_limit(ip)
     hashed_ip = ip_hash(ip)
     now = utcnow()
-    db.session.close()
+    if db.session.registry.has():
+        db.session.close()
     try:
         with db.engine.begin() as connection:
             signature_id = connection.execute(_insert(Signature.__table__), {
@@ -150,7 +152,14 @@ def sign(data: SignatureData, lang: str, ip: str) -> None:
             _send_confirm(signature_id, data.email, data.name, lang, connection)
     except IntegrityError:  # that person has signed already (or is signing right now)
         db.session.rollback()
+        if not _has_signed(canonical_email(data.email)):
+            raise  # another constraint failed: never answer "check your mail" for a lost signature
         _again(data, lang, suspect, hashed_ip)
+
+
+def _has_signed(canonical: str) -> bool:
+    """True when a signature (pending or confirmed) holds this canonical address."""
+    return db.session.scalar(select(Signature.id).where(Signature.email_canonical == canonical)) is not None
 
 
 def _again(data: SignatureData, lang: str, suspect: bool, hashed_ip: str) -> None:
