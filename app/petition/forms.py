@@ -164,4 +164,6 @@ class ButtonForm(FlaskForm):
 class ConfirmForm(ButtonForm):
     """The confirm button, with the fingerprint of the details the page showed."""
 
-    shown = HiddenField()
+    # An explicit (empty) label: without one WTForms translates a made-up label, which loads
+    # its own message catalog from disk on every request.
+    shown = HiddenField(label="")
