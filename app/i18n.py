@@ -24,8 +24,10 @@ def localized_route(bp, paths: dict[str, str], **options):
 
 
 def current_lang() -> str:
-    """The language of this request as a plain code ("it" or "en")."""
-    return str(get_locale() or "it")
+    """The language of this request as a plain code ("it" or "en"). The site's locales are
+    bare languages, so the Locale's `language` is the whole code (str() would rebuild it)."""
+    locale = get_locale()
+    return locale.language if locale else "it"
 
 
 def select_locale() -> str:
@@ -108,6 +110,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def remember_back_office_lang():
         # Pages outside /it/ and /en/ (the back office) switch language with ?lang=xx.
+        if not request.query_string:
+            return
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"] and lang_from_path(request.path) is None:
             session["lang"] = lang

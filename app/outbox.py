@@ -20,7 +20,7 @@ from flask_babel import force_locale, gettext
 from flask_mailman import EmailMultiAlternatives
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from app.extensions import db, mail
 from app.models import MailStatus, OutboxMail
@@ -31,20 +31,33 @@ LEASE = timedelta(minutes=5)
 _URL = re.compile(r"https?://\S+")
 
 
-def enqueue(to: str, template: str, lang: str, ref: str | None = None,
-            connection: Connection | None = None, **context) -> int:
-    """Queue the mail `templates/email/<template>.<lang>.txt` in the current transaction (the
-    session's, or `connection`'s) and return its id; the caller commits. Only the template's
-    name and its `context` (plain JSON values) are stored: the mail is rendered when it is sent
-    (see `render`), by the sender, so the request that queues it does not pay for it."""
+def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context) -> int:
+    """Queue the mail `templates/email/<template>.<lang>.txt` in the session's transaction and
+    return its id; the caller commits. Only the template's name and its `context` (plain JSON
+    values) are stored: the mail is rendered when it is sent (see `render`), by the sender, so
+    the request that queues it does not pay for it."""
+    row = mail_row(to, template, lang, ref, **context)
+    mail_id = db.session.connection().execute(_insert_statement(), row).inserted_primary_key[0]
+    deliver_after_response(mail_id)
+    return mail_id
+
+
+def mail_row(to: str, template: str, lang: str, ref: str | None = None, **context) -> dict:
+    """Every column of a new outbox row (see `enqueue`)."""
     context["own_site"] = own_site()
-    row_id = (connection or db.session.connection()).execute(_insert_statement(), {
+    now = utcnow()
+    return {
         "to_addr": to, "subject": "", "body_text": "", "body_html": "", "lang": lang,
-        "template": template, "ref": ref, "context": json.dumps(context, ensure_ascii=False),
-    }).inserted_primary_key[0]
+        "template": template, "context": json.dumps(context, ensure_ascii=False), "ref": ref,
+        "status": MailStatus.pending, "attempts": 0, "last_error": None, "next_attempt_at": now,
+        "claimed_by": None, "claimed_until": None, "created_at": now, "sent_at": None,
+    }
+
+
+def deliver_after_response(mail_id: int) -> None:
+    """Send this mail once the response has gone out (when MAIL_SEND_ON_COMMIT is on)."""
     if has_request_context():
-        g.setdefault("outbox_new", []).append(row_id)
-    return row_id
+        g.setdefault("outbox_new", []).append(mail_id)
 
 
 @lru_cache(maxsize=1)
