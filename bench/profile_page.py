@@ -31,6 +31,9 @@ def main() -> int:
     p.add_argument("--sign", action="store_true", help="POST the sign form, a new email each time")
     p.add_argument("--confirm", action="store_true",
                    help="POST unused confirm tokens of the instance (path = the prefix)")
+    p.add_argument("--time", action="store_true",
+                   help="no profiler: call the WSGI app directly (no test client) and print the "
+                        "CPU time per request, beside bare Flask's for the same requests")
     a = p.parse_args()
     src = a.tmp / "src" if (a.tmp / "src").is_dir() else Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(src))
@@ -77,6 +80,8 @@ def main() -> int:
 
     first = request(0)
     print(f"{a.path}: {first.status_code}, {len(first.data):,} bytes")
+    if a.time:
+        return time_requests(a, app, tokens, stamp)
     sql.clear()
     try:
         from pyinstrument import Profiler
@@ -107,6 +112,41 @@ def main() -> int:
         import pstats
 
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    return 0
+
+
+def time_requests(a, app, tokens: list[str], stamp: int) -> int:
+    """CPU per request of the app and of bare Flask, called in-process with prepared environs."""
+    from werkzeug.test import EnvironBuilder
+
+    import bare_app
+
+    def environs(offset: int) -> list[dict]:
+        out = []
+        for i in range(offset, offset + a.n):
+            if a.sign:
+                data = {k: v.replace("__N__", f"time{stamp}-{i}") for k, v in SIGN_FIELDS.items()}
+                builder = EnvironBuilder(path=a.path, method="POST", data=data)
+            elif a.confirm:
+                builder = EnvironBuilder(path=a.path + tokens[i], method="POST")
+            else:
+                builder = EnvironBuilder(path=a.path)
+            out.append(builder.get_environ())
+        return out
+
+    def cpu_ms(wsgi, prepared: list[dict]) -> float:
+        started = time.process_time()
+        for environ in prepared:
+            body = wsgi(environ, lambda status, headers, exc_info=None: None)
+            for _ in body:
+                pass
+            getattr(body, "close", lambda: None)()
+        return (time.process_time() - started) * 1000 / len(prepared)
+
+    site = cpu_ms(app, environs(1))
+    bare = cpu_ms(bare_app.app, environs(1 + a.n) if not a.confirm else environs(1))
+    print(f"{site:.3f} ms CPU per request in-process (bare Flask: {bare:.3f} ms); "
+          "gunicorn's own work per request comes on top of both")
     return 0
 
 

@@ -328,7 +328,7 @@ SCENARIOS = [
              wrk_env=lambda ctx, run: {"BENCH_BODY": SIGN_BODY}, verify=sign_verify),
     Scenario("confirm", "confirm POST /it/firma/conferma/<token>", "/it/firma/conferma/", 0.25,
              post=True, script="post_tokens.lua", check=confirm_check, wrk_env=confirm_env,
-             after_site_run=confirm_advance, verify=confirm_verify),
+             after_site_run=confirm_advance, verify=confirm_verify, informative=True),
     Scenario("registry", "registry first page GET /it/registro", "/it/registro", 0.30,
              phase=2, check=page_exists),
     Scenario("search", "registry search GET /it/registro?q=piu", "/it/registro?q=piu", 0.30,
