@@ -36,9 +36,13 @@ setup: catalogs
 	FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} $(BIN)/flask db upgrade
 	FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} $(BIN)/flask seed
 
-## run: everything a fresh machine needs, then serve on http://$(HOST):$(PORT)
+## run: everything a fresh machine needs, then serve on http://$(HOST):$(PORT), with the
+## outbox sender beside it (mails the server could not send right away go out within seconds)
 run: setup
-	FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} $(BIN)/flask run --host $(HOST) --port $(PORT)
+	export FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1}; \
+	$(BIN)/flask mail send --loop --interval 5 & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (SQLite; PostgreSQL/Redis tests run when reachable, see README)
 test: $(VENV)/.dev catalogs

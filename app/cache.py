@@ -31,6 +31,7 @@ CACHEABLE = frozenset({
     "letter.home", "letter.letter", "letter.about", "letter.privacy",
     "registry.index", "registry.group", "registry.feed",
     "petition.signatures", "petition.check_mail", "petition.confirmed",
+    "petition.withdrawn",
     "api.groups", "api.group", "api.groups_csv", "api.stats", "api.openapi",
 })
 # Endpoints that show the signature count (app.stats.figures): the petition allows it to lag a

@@ -263,7 +263,8 @@ def send_command(loop: bool, interval: float):
             total_sent, total_failed = total_sent + sent, total_failed + failed
             if sent + failed == 0:
                 break
-        click.echo(f"sent {total_sent}, failed {total_failed}")
+        if total_sent or total_failed or not loop:  # a loop says nothing when idle
+            click.echo(f"sent {total_sent}, failed {total_failed}")
         if not loop:
             return
         time.sleep(interval)

@@ -47,6 +47,7 @@ def public_urls():
         "registry.group": [f"/en/registry/group/{group.slug}"], "registry.feed": ["/it/registro/feed.atom"],
         "petition.signatures": ["/en/signatures"],
         "petition.check_mail": ["/it/firma/controlla-la-posta"], "petition.confirmed": ["/en/sign/confirmed"],
+        "petition.withdrawn": ["/it/firma/ritirata"],
         "api.groups": ["/api/v1/groups", "/api/v1/groups?per_page=5"], "api.group": [f"/api/v1/groups/{group.id}"],
         "api.groups_csv": ["/api/v1/groups.csv"], "api.stats": ["/api/v1/stats"], "api.openapi": ["/api/v1/openapi.json"],
     }

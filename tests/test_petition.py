@@ -415,3 +415,11 @@ def test_signing_and_confirming_redirect_to_pages_that_reloading_cannot_resubmit
     assert t["confirmed"] in page
     assert ("Il conteggio si aggiorna" if lang == "it" else "The count is updated every few seconds") in page
     assert count() == 1
+
+    withdraw_path = last_link(smtp, f"prg-{lang}@example.org", WITHDRAW_LINK)
+    gone = fetch(client, withdraw_path, "POST", follow_redirects=False)
+    withdrawn = {"it": "/it/firma/ritirata", "en": "/en/sign/withdrawn"}[lang]
+    assert gone.status_code == 303 and gone.headers["Location"] == withdrawn
+    assert gone.headers["Referrer-Policy"] == "no-referrer"
+    assert t["withdrawn"] in page_text(fetch(client, withdrawn))
+    assert count() == 0

@@ -57,6 +57,17 @@ def test_copy_button_appears_with_javascript(seeded, page):
     assert page.get_by_role("button", name="Copy the link").is_visible()
 
 
+def test_without_javascript_no_copy_button_that_would_do_nothing(seeded, browser, live_server):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/en/sign")
+        assert page.locator("[data-copy]").count() == 1 and not page.locator("[data-copy]").is_visible()
+        assert page.get_by_text("Or copy this address:").is_visible()
+    finally:
+        context.close()
+
+
 def test_petition_pages_are_accessible_keep_to_the_csp_and_fit_a_phone(signers, page, live_server):
     assert audit_pages(page, PAGES, live_server) == {}
 

@@ -82,6 +82,14 @@ def confirmed():
     return render_template("petition/confirmed.html", stats=figures())
 
 
+def _away_from_link(endpoint: str):
+    """After a mailed link's button: a 303 to a plain page (Post/Redirect/Get), leaving the
+    token's address with the headers that keep it out of referrers and caches."""
+    response = redirect(kept_url(endpoint), 303)
+    response.headers.update(MAILED_LINK_HEADERS)
+    return response
+
+
 def _link_page(template: str, found: bool, **context):
     """A page reached from a mailed link, or the dead-link page (404) when `found` is false."""
     if not found:
@@ -98,10 +106,8 @@ def confirm(token: str):
     changed = False
     if form.validate_on_submit():
         done = service.confirm(token, current_lang(), shown=form.shown.data or None)
-        if done:  # away from the token's address (Post/Redirect/Get)
-            response = redirect(kept_url("petition.confirmed"), 303)
-            response.headers.update(MAILED_LINK_HEADERS)
-            return response
+        if done:
+            return _away_from_link("petition.confirmed")
         if done is False:
             return _link_page("petition/confirmed.html", False)
         changed = True  # submitted again since the page was shown: show the new details
@@ -129,10 +135,17 @@ def withdraw(token: str):
     """Take a signature back with a button: the person's data is erased."""
     form = ButtonForm()
     if form.validate_on_submit():
-        done = service.withdraw(token)
-        return _link_page("petition/withdrawn.html", done, stats=figures(fresh=True))
+        if service.withdraw(token):
+            return _away_from_link("petition.withdrawn")
+        return _link_page("petition/withdrawn.html", False)
     return _link_page("petition/withdraw.html", service.find_token(token, service.TokenPurpose.withdraw)
                       is not None, form=form)
+
+
+@localized_route(bp, {"it": "/firma/ritirata", "en": "/sign/withdrawn"})
+def withdrawn():
+    """After withdrawing: the signature is gone. The same page for everyone (app.cache)."""
+    return render_template("petition/withdrawn.html")
 
 
 @localized_route(bp, {"it": "/firme", "en": "/signatures"})
