@@ -73,6 +73,8 @@ def kept_url(endpoint: str, _external: bool = False, **values) -> str:
     kept = current_app.extensions.setdefault("kept_urls", {})
     url = kept.get(key)
     if url is None:
+        if len(kept) > 1000:  # only hosts vary without bound (local runs without SITE_URL)
+            kept.clear()
         if token is not None:
             values["token"] = "~"
         url = url_for(endpoint, _external=_external, **values)

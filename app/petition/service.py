@@ -18,11 +18,11 @@ from limits import parse_many
 from sqlalchemy import Insert, Table, case, delete, extract, func, insert, literal_column, select, update
 from sqlalchemy.orm import joinedload
 
+from app import prepared
 from app.extensions import db, limiter
 from app.i18n import kept_url
 from app.models import Group, OutboxMail, Signature, SignatureStatus, SignatureToken, TokenPurpose
 from app.models.base import utcnow
-from app import prepared
 from app.outbox import deliver_after_response, enqueue, mail_row
 from app.prepared import prepared_insert
 from app.security import ip_hash, new_token, token_digest
