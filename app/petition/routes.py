@@ -109,7 +109,7 @@ def confirm(token: str):
         if done:
             return _away_from_link("petition.confirmed")
         if done is False:
-            return _link_page("petition/confirmed.html", False)
+            return _link_page("", False)  # the dead-link page
         changed = True  # submitted again since the page was shown: show the new details
     row = service.find_token(token, service.TokenPurpose.confirm)
     if row is None:
@@ -137,7 +137,7 @@ def withdraw(token: str):
     if form.validate_on_submit():
         if service.withdraw(token):
             return _away_from_link("petition.withdrawn")
-        return _link_page("petition/withdrawn.html", False)
+        return _link_page("", False)  # the dead-link page
     return _link_page("petition/withdraw.html", service.find_token(token, service.TokenPurpose.withdraw)
                       is not None, form=form)
 
