@@ -11,7 +11,6 @@ import time
 import uuid
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
-from functools import lru_cache
 
 import click
 from flask import Flask, current_app, g, has_request_context, render_template, url_for
@@ -37,7 +36,7 @@ def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context
     values) are stored: the mail is rendered when it is sent (see `render`), by the sender, so
     the request that queues it does not pay for it."""
     row = mail_row(to, template, lang, ref, **context)
-    mail_id = db.session.connection().execute(_insert_statement(), row).inserted_primary_key[0]
+    mail_id = db.session.connection().execute(insert(OutboxMail.__table__), row).inserted_primary_key[0]
     deliver_after_response(mail_id)
     return mail_id
 
@@ -58,12 +57,6 @@ def deliver_after_response(mail_id: int) -> None:
     """Send this mail once the response has gone out (when MAIL_SEND_ON_COMMIT is on)."""
     if has_request_context():
         g.setdefault("outbox_new", []).append(mail_id)
-
-
-@lru_cache(maxsize=1)
-def _insert_statement():
-    """One INSERT built once: its compiled form is reused on every request."""
-    return insert(OutboxMail.__table__)
 
 
 def own_site() -> str:

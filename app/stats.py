@@ -36,10 +36,9 @@ class Figures:
         return data
 
 
-def figures(fresh: bool = False) -> Figures:
-    """The current figures, at most STATS_TTL seconds old. `fresh` recounts the signatures now
-    (a signer who just confirmed sees themselves counted) and reuses the registry's totals."""
-    return _kept.get("figures", _compute_figures, fresh=fresh)
+def figures() -> Figures:
+    """The current figures, at most STATS_TTL seconds old."""
+    return _kept.get("figures", _compute_figures)
 
 
 def figures_expire_at() -> float | None:

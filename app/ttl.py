@@ -9,11 +9,11 @@ class Remembered:
         self.seconds = seconds
         self._kept: dict = {}
 
-    def get(self, key, compute, fresh: bool = False):
-        """The value kept for `key`, or `compute()` when absent, stale or `fresh` is asked."""
+    def get(self, key, compute):
+        """The value kept for `key`, or `compute()` when absent or stale."""
         now = time.monotonic()
         hit = self._kept.get(key)
-        if hit is not None and not fresh and now - hit[0] < self.seconds:
+        if hit is not None and now - hit[0] < self.seconds:
             return hit[1]
         value = compute()
         self._kept[key] = (now, value)

@@ -54,8 +54,8 @@ def fake_figures(signatures: int, admins: int = 0):
     """A replacement for app.stats.figures with these signature counts (the rest is real)."""
     real = stats.figures
 
-    def figures(fresh: bool = False):
-        return replace(real(fresh), signatures=signatures, admins=admins)
+    def figures():
+        return replace(real(), signatures=signatures, admins=admins)
 
     return figures
 

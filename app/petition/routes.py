@@ -90,11 +90,14 @@ def _away_from_link(endpoint: str):
     return response
 
 
+def _dead_link():
+    """The page for a mailed link that is unknown, expired or already used (404)."""
+    return mailed_link_page("petition/link_invalid.html", 404)
+
+
 def _link_page(template: str, found: bool, **context):
-    """A page reached from a mailed link, or the dead-link page (404) when `found` is false."""
-    if not found:
-        return mailed_link_page("petition/link_invalid.html", 404, **context)
-    return mailed_link_page(template, **context)
+    """A page reached from a mailed link, or the dead-link page when `found` is false."""
+    return mailed_link_page(template, **context) if found else _dead_link()
 
 
 @localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"},
@@ -109,7 +112,7 @@ def confirm(token: str):
         if done:
             return _away_from_link("petition.confirmed")
         if done is False:
-            return _link_page("", False)  # the dead-link page
+            return _dead_link()
         changed = True  # submitted again since the page was shown: show the new details
     row = service.find_token(token, service.TokenPurpose.confirm)
     if row is None:
@@ -137,7 +140,7 @@ def withdraw(token: str):
     if form.validate_on_submit():
         if service.withdraw(token):
             return _away_from_link("petition.withdrawn")
-        return _link_page("", False)  # the dead-link page
+        return _dead_link()
     return _link_page("petition/withdraw.html", service.find_token(token, service.TokenPurpose.withdraw)
                       is not None, form=form)
 

@@ -10,12 +10,11 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from limits import parse_many
-from sqlalchemy import Insert, Table, case, delete, extract, func, insert, literal_column, select, update
+from sqlalchemy import case, delete, extract, func, insert, literal_column, select, update
 from sqlalchemy.orm import joinedload
 
 from app import prepared
@@ -123,12 +122,6 @@ def _details(data: SignatureData, lang: str, suspect: bool, hashed_ip: str) -> d
     }
 
 
-@lru_cache(maxsize=None)
-def _insert(table: Table) -> Insert:
-    """An INSERT into `table` built once, so its compiled form is reused by every request."""
-    return insert(table)
-
-
 def sign(data: SignatureData, lang: str, ip: str) -> None:
     """Record a signature and queue its mail; commits. Answers nothing on purpose: the caller
     shows the same page whether the email was new, pending or already confirmed.
@@ -224,7 +217,7 @@ def _new_link(signature_id: int, purpose: TokenPurpose) -> str:
     token, digest = new_token()
     now = utcnow()
     expires = now + timedelta(days=LINK_DAYS) if purpose == TokenPurpose.confirm else None
-    db.session.connection().execute(_insert(SignatureToken.__table__), {
+    db.session.connection().execute(insert(SignatureToken.__table__), {
         "digest": digest, "signature_id": signature_id, "purpose": purpose, "expires_at": expires,
         "created_at": now})
     return token
