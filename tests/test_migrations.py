@@ -42,13 +42,15 @@ def test_migrations_on_sqlite(tmp_path):
 @pytest.mark.postgres
 def test_migrations_on_postgresql():
     admin_uri = normalise_pg(POSTGRES_URI)
+    base, _, name = admin_uri.rpartition("/")
+    scratch = f"{name}_migrations"  # named after the test database, so parallel runs never share it
     engine = create_engine(admin_uri, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS test_migrations WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE test_migrations"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
     try:
-        _check_round_trip(admin_uri.rsplit("/", 1)[0] + "/test_migrations")
+        _check_round_trip(f"{base}/{scratch}")
     finally:
         with engine.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS test_migrations WITH (FORCE)"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
         engine.dispose()
