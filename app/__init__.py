@@ -53,12 +53,13 @@ def create_app(config_class: type = Config) -> Flask:
 
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.campaign import bp as campaign_bp
     from app.letter import bp as letter_bp
     from app.petition import bp as petition_bp
     from app.press import bp as press_bp
     from app.registry import bp as registry_bp
 
-    for blueprint in (letter_bp, petition_bp, registry_bp, press_bp, admin_bp, api_bp):
+    for blueprint in (letter_bp, petition_bp, registry_bp, press_bp, admin_bp, api_bp, campaign_bp):
         app.register_blueprint(blueprint)
 
     if app.config["PROXY_COUNT"]:

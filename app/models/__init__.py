@@ -22,3 +22,8 @@ __all__ += ["GroupEvent", "GroupEventKind", "RejectReason", "Report", "ReportEvi
 from app.models.petition import Signature, SignatureStatus, SignatureToken, TokenPurpose  # noqa: E402
 
 __all__ += ["Signature", "SignatureStatus", "SignatureToken", "TokenPurpose"]
+
+# == campaign ==
+from app.models.campaign import Update  # noqa: E402
+
+__all__ += ["Update"]

@@ -1,0 +1,103 @@
+"""Back-office pages of the campaign under /admin/…: updates (later: endorsements, timeline,
+mailings, hand-over). Every view requires a logged-in moderator, like the rest of /admin/, and
+answers with the back office's private, unindexed headers; every form carries a CSRF token."""
+from functools import wraps
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin.routes import private_response, require_moderator
+from app.campaign import bp
+from app.campaign.forms import ButtonForm, UpdateForm
+from app.campaign.service import updates
+from app.extensions import db
+from app.models import Update
+
+
+def moderator_required(view):
+    """The back office's login check (app.admin.routes.require_moderator) and its private
+    headers, for views outside the admin blueprint."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        refused = require_moderator()
+        if refused is not None:
+            return private_response(refused)
+        return private_response(make_response(view(*args, **kwargs)))
+
+    return wrapper
+
+
+def _actor() -> str:
+    """Who is acting, as the audit log names them."""
+    return current_user.email
+
+
+@bp.route("/admin/updates")
+@moderator_required
+def admin_updates():
+    """Every update, drafts first, with what is missing before it can be published."""
+    return render_template("campaign/admin/updates.html", items=updates.all_updates(), button=ButtonForm())
+
+
+@bp.route("/admin/updates/new", methods=["GET", "POST"])
+@bp.route("/admin/updates/<int:update_id>", methods=["GET", "POST"])
+@moderator_required
+def admin_update(update_id: int | None = None):
+    """Write or edit an update, with a preview of both languages."""
+    found = None
+    if update_id is not None:
+        found = db.session.get(Update, update_id)
+        if found is None:
+            abort(404)
+    form = UpdateForm(obj=found)
+    if form.validate_on_submit():
+        try:
+            saved = updates.save(found, form.values(), _actor())
+        except updates.Incomplete:
+            db.session.rollback()
+            flash(_("A published update needs a title and a text in both languages."), "error")
+            return render_template("campaign/admin/update.html", form=form, item=found, button=ButtonForm(),
+                                   preview=_preview(form)), 422
+        db.session.commit()
+        flash(_("Update saved."), "success")
+        return redirect(url_for("campaign.admin_update", update_id=saved.id), 303)
+    status = 422 if form.errors else 200
+    return render_template("campaign/admin/update.html", form=form, item=found, button=ButtonForm(),
+                           preview=_preview(form)), status
+
+
+def _preview(form: UpdateForm) -> dict:
+    """Both languages as the public page will show them."""
+    return {lang: (getattr(form, f"title_{lang}").data or "",
+                   updates.render_markdown(getattr(form, f"body_{lang}").data or ""))
+            for lang in ("it", "en")}
+
+
+@bp.route("/admin/updates/<int:update_id>/publish", methods=["POST"])
+@moderator_required
+def admin_update_publish(update_id: int):
+    """Publish an update (refused while a language is missing)."""
+    found = db.session.get(Update, update_id) or abort(404)
+    if ButtonForm().validate_on_submit():
+        try:
+            updates.publish(found, _actor())
+        except updates.Incomplete:
+            flash(_("An update is published only when both languages have a title and a text."), "error")
+        else:
+            db.session.commit()
+            flash(_("Update published."), "success")
+    return redirect(url_for("campaign.admin_update", update_id=update_id), 303)
+
+
+@bp.route("/admin/updates/<int:update_id>/unpublish", methods=["POST"])
+@moderator_required
+def admin_update_unpublish(update_id: int):
+    """Take an update off the public pages."""
+    found = db.session.get(Update, update_id) or abort(404)
+    if ButtonForm().validate_on_submit():
+        updates.unpublish(found, _actor())
+        db.session.commit()
+        flash(_("Update withdrawn from the public pages."), "success")
+    return redirect(url_for("campaign.admin_update", update_id=update_id), 303)
