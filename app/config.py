@@ -43,6 +43,7 @@ class Config:
     RATELIMIT_SIGN = "1 per minute;5 per 5 minutes"
     RATELIMIT_REPORT = "2 per minute;10 per hour"
     RATELIMIT_LOGIN = "5 per minute;20 per hour"
+    RATELIMIT_ENDORSE = "2 per minute;10 per hour"  # endorsements (app/campaign)
 
     # Key for the keyed hash of client IPs (defaults to SECRET_KEY).
     IP_HASH_KEY = None

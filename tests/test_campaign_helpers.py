@@ -1,8 +1,11 @@
 """Helpers for the campaign tests (no tests here): a logged-in moderator, updates, XML checks."""
+import re
 import xml.etree.ElementTree as ET
 
+from sqlalchemy import select
+
 from app.extensions import db
-from app.models import Update
+from app.models import Endorsement, Update
 from app.models.base import utcnow
 from test_admin_helpers import login, make_moderator
 
@@ -12,8 +15,12 @@ BOTH = {"title_it": "Siamo andati a Bruxelles", "body_it": "Abbiamo **incontrato
 
 
 def logged_in(client, lang: str = "en"):
-    """A moderator account, logged in on `client`, the back office in `lang`."""
-    make_moderator()
+    """A moderator account (made the first time), logged in on `client`, the back office in `lang`."""
+    from app.admin.service import get_moderator
+    from test_admin_helpers import EMAIL
+
+    if get_moderator(EMAIL) is None:
+        make_moderator()
     assert login(client).status_code == 302
     client.get(f"/admin/updates?lang={lang}")
     return client
@@ -38,3 +45,38 @@ def parse_atom(body: bytes) -> ET.Element:
             assert entry.find(f"{ATOM}{name}").text, name
         assert entry.find(f"{ATOM}link").get("href").startswith("http://localhost/")
     return root
+
+
+ENDORSE = {"it": "/it/adesioni", "en": "/en/endorsements"}
+CONFIRM_LINK = re.compile(r"http://localhost/(?:it/adesioni/conferma|en/endorsements/confirm)/[A-Za-z0-9_-]+")
+CONTACT = "segreteria@circolo-esempio.org"
+
+
+def endorsement_data(**fields) -> dict:
+    """A valid endorsement form, with `fields` changed (None removes a field)."""
+    data = {"name": "Circolo Arci Esempio", "kind": "association", "city": "Bologna",
+            "homepage": "circolo-esempio.org", "email": CONTACT,
+            "statement": "Siamo con gli amministratori.", "privacy": "y"}
+    data.update(fields)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def endorse(client, lang: str = "it", **fields):
+    """Post the endorsement form (not followed)."""
+    return client.post(ENDORSE[lang], data=endorsement_data(**fields))
+
+
+def approved_endorsement(client, smtp, lang: str = "it", **fields):
+    """An endorsement sent, confirmed through its mailed link and approved by a moderator
+    (logged in on `client` afterwards). Returns the confirm link's path."""
+    from conftest import text_part
+
+    assert endorse(client, lang, **fields).status_code == 303
+    email = fields.get("email", CONTACT)
+    link = CONFIRM_LINK.findall(text_part(smtp.to(email)[-1]))[-1].removeprefix("http://localhost")
+    assert client.post(link).status_code == 303
+    logged_in(client, lang)
+    row = db.session.scalar(select(Endorsement).order_by(Endorsement.id.desc()))
+    assert client.post(f"/admin/endorsements/{row.id}/approve").status_code == 303
+    client.post("/admin/logout")
+    return link

@@ -1,4 +1,4 @@
-"""Back-office pages of the campaign under /admin/…: updates (later: endorsements, timeline,
+"""Back-office pages of the campaign under /admin/…: updates, endorsements (later: timeline,
 mailings, hand-over). Every view requires a logged-in moderator, like the rest of /admin/, and
 answers with the back office's private, unindexed headers; every form carries a CSRF token."""
 from functools import wraps
@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from app.admin.routes import private_response, require_moderator
 from app.campaign import bp
-from app.campaign.forms import ButtonForm, UpdateForm
-from app.campaign.service import updates
+from app.campaign.forms import KIND_LABELS, ButtonForm, UpdateForm
+from app.campaign.service import endorsements, updates
 from app.extensions import db
-from app.models import Update
+from app.models import Endorsement, EndorsementStatus, Update
 
 
 def moderator_required(view):
@@ -101,3 +101,26 @@ def admin_update_unpublish(update_id: int):
         db.session.commit()
         flash(_("Update withdrawn from the public pages."), "success")
     return redirect(url_for("campaign.admin_update", update_id=update_id), 303)
+
+
+@bp.route("/admin/endorsements")
+@moderator_required
+def admin_endorsements():
+    """Confirmed endorsements waiting for a decision, then the decided ones."""
+    return render_template("campaign/admin/endorsements.html", items=endorsements.waiting(),
+                           kind_labels=KIND_LABELS, button=ButtonForm())
+
+
+@bp.route("/admin/endorsements/<int:endorsement_id>/<any(approve, reject):decision>", methods=["POST"])
+@moderator_required
+def admin_endorsement_review(endorsement_id: int, decision: str):
+    """Approve (it shows on the site) or reject a confirmed endorsement."""
+    found = db.session.get(Endorsement, endorsement_id)
+    if found is None or found.status == EndorsementStatus.pending_email:
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        endorsements.review(found, decision == "approve", _actor())
+        db.session.commit()
+        flash(_("Endorsement approved: it shows on the site.") if decision == "approve"
+              else _("Endorsement rejected."), "success")
+    return redirect(url_for("campaign.admin_endorsements"), 303)

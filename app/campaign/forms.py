@@ -1,10 +1,17 @@
 """Campaign forms: the back office's (token CSRF) and, in later steps, the public ones."""
+from urllib.parse import urlsplit
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import NoHiddenCharacters, single_line_filter, strip_filter
+from app.campaign.service.endorsements import EndorsementData
+from app.forms import (NoFormulaStart, NoHiddenCharacters, NoUrl, PublicForm, ValidEmail,
+                       single_line_filter, strip_filter)
+from app.models import EndorsementKind
+from app.petition.forms import has_letters, plain_text
 
 _AT_MOST = _l("At most %(max)d characters, please.")
 
@@ -30,3 +37,81 @@ class UpdateForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """Only a button (publish, unpublish…): its CSRF token and nothing else."""
+
+
+KIND_LABELS = {
+    EndorsementKind.association: _l("Association"),
+    EndorsementKind.group: _l("Group or committee"),
+    EndorsementKind.council: _l("Local council"),
+    EndorsementKind.representative: _l("Elected representative"),
+}
+# Headings of the public list, one per kind.
+KIND_HEADINGS = {
+    EndorsementKind.association: _l("Associations"),
+    EndorsementKind.group: _l("Groups and committees"),
+    EndorsementKind.council: _l("Local councils"),
+    EndorsementKind.representative: _l("Elected representatives"),
+}
+
+
+def website_filter(value):
+    """Filter: a web address gets https:// when typed without a scheme."""
+    value = strip_filter(value)
+    if value and "://" not in value:
+        value = "https://" + value
+    return value
+
+
+def valid_website(form, field):
+    """Validator: an http(s) address with a host name, no user name or password in it."""
+    if not field.data:
+        return
+    try:
+        parts = urlsplit(field.data)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise ValidationError(_l("Please enter a web address, like https://example.org.")) from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or "." not in host or parts.username or parts.password \
+            or any(c.isspace() for c in field.data):
+        raise ValidationError(_l("Please enter a web address, like https://example.org."))
+
+
+class EndorsementForm(PublicForm):
+    """Endorse the letter as an association, a group, a local council or an elected representative."""
+
+    name = StringField(_l("Name of the association, group, council or representative"),
+                       filters=[strip_filter, single_line_filter],
+                       validators=[DataRequired(_l("Please enter the name.")), Length(max=200, message=_AT_MOST),
+                                   *plain_text(), has_letters])
+    kind = SelectField(_l("Who endorses"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
+                       validators=[DataRequired(_l("Please choose who endorses."))])
+    city = StringField(_l("City"), filters=[strip_filter, single_line_filter],
+                       validators=[DataRequired(_l("Please enter the city.")), Length(max=120, message=_AT_MOST),
+                                   *plain_text()],
+                       render_kw={"autocomplete": "address-level2"})
+    # Not "website": that is PublicForm's honeypot.
+    homepage = StringField(_l("Website (optional)"), filters=[website_filter],
+                          validators=[Optional(), Length(max=300, message=_AT_MOST), valid_website],
+                          render_kw={"type": "url", "inputmode": "url", "spellcheck": "false"})
+    email = StringField(_l("Contact email"), filters=[strip_filter],
+                        validators=[DataRequired(_l("Please enter your email address.")),
+                                    Length(max=254, message=_AT_MOST), ValidEmail()],
+                        render_kw={"autocomplete": "email", "type": "email", "inputmode": "email",
+                                   "spellcheck": "false"})
+    statement = TextAreaField(_l("A short statement (optional)"), filters=[strip_filter],
+                              validators=[Optional(), Length(max=500, message=_AT_MOST),
+                                          NoFormulaStart(), NoUrl(), NoHiddenCharacters()],
+                              render_kw={"maxlength": 500, "rows": 4})
+    privacy = BooleanField(_l("I have read the privacy notice"),
+                           validators=[DataRequired(_l("Please confirm that you have read the privacy notice."))])
+
+    def data_for_service(self) -> EndorsementData:
+        """The submitted values, for the service."""
+        return EndorsementData(name=self.name.data, kind=EndorsementKind(self.kind.data), city=self.city.data,
+                               website=self.homepage.data or "", email=self.email.data,
+                               statement=self.statement.data or "")
+
+
+class ConfirmForm(FlaskForm):
+    """The confirm button behind the mailed link: CSRF and nothing else."""

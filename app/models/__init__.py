@@ -24,6 +24,6 @@ from app.models.petition import Signature, SignatureStatus, SignatureToken, Toke
 __all__ += ["Signature", "SignatureStatus", "SignatureToken", "TokenPurpose"]
 
 # == campaign ==
-from app.models.campaign import Update  # noqa: E402
+from app.models.campaign import Endorsement, EndorsementKind, EndorsementStatus, Update  # noqa: E402
 
-__all__ += ["Update"]
+__all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "Update"]

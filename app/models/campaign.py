@@ -1,12 +1,14 @@
 """The campaign after the letter: updates from the coalition (and, in later steps, endorsements,
 the demand's timeline, mailings to supporters and the hand-over document)."""
+import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
+from app.models.registry import enum_column
 
 
 class Update(db.Model):
@@ -40,3 +42,47 @@ class Update(db.Model):
     def complete(self) -> bool:
         """True when both languages have a title and a text (it may then be published)."""
         return all((self.title_it.strip(), self.title_en.strip(), self.body_it.strip(), self.body_en.strip()))
+
+
+class EndorsementKind(enum.Enum):
+    """Who endorses the letter, besides individual signers."""
+
+    association = "association"
+    group = "group"
+    council = "council"  # a local council
+    representative = "representative"  # an elected representative
+
+
+class EndorsementStatus(enum.Enum):
+    """Waiting for the mailed confirmation, then for a moderator; shown only once approved."""
+
+    pending_email = "pending_email"
+    pending_review = "pending_review"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Endorsement(db.Model):
+    """An association, group, local council or elected representative endorsing the letter.
+    The contact email is for the moderators only: it never leaves the back office."""
+
+    __tablename__ = "endorsement"
+    __table_args__ = (Index("ix_endorsement_public", "status", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[EndorsementKind] = mapped_column(enum_column(EndorsementKind))
+    city: Mapped[str] = mapped_column(String(120))
+    website: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(320))
+    statement: Mapped[str] = mapped_column(String(500), default="")
+    lang: Mapped[str] = mapped_column(String(2))
+    status: Mapped[EndorsementStatus] = mapped_column(
+        enum_column(EndorsementStatus), default=EndorsementStatus.pending_email)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the mailed link's token
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the confirm link works until then
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(320))
