@@ -8,12 +8,16 @@ from flask.cli import with_appcontext
 @with_appcontext
 def seed_command():
     """Load the letter and the groups of the 2014 list (running it again changes nothing)."""
+    from app.campaign.service import timeline
+    from app.extensions import db
     from app.letter.service import load_letters
     from app.registry.service import seed_groups
 
     changed = load_letters()
     added = seed_groups()
-    click.echo(f"letter: {', '.join(changed) or 'unchanged'}; groups added: {added}")
+    steps = timeline.seed()
+    db.session.commit()
+    click.echo(f"letter: {', '.join(changed) or 'unchanged'}; groups added: {added}; timeline steps added: {steps}")
 
 
 @click.command("purge")

@@ -1,5 +1,5 @@
-"""Back-office pages of the campaign under /admin/…: updates, endorsements (later: timeline,
-mailings, hand-over). Every view requires a logged-in moderator, like the rest of /admin/, and
+"""Back-office pages of the campaign under /admin/…: updates, endorsements, the
+timeline (later: mailings, hand-over). Every view requires a logged-in moderator, like the rest of /admin/, and
 answers with the back office's private, unindexed headers; every form carries a CSRF token."""
 from functools import wraps
 
@@ -9,10 +9,10 @@ from flask_login import current_user
 
 from app.admin.routes import private_response, require_moderator
 from app.campaign import bp
-from app.campaign.forms import KIND_LABELS, ButtonForm, UpdateForm
-from app.campaign.service import endorsements, updates
+from app.campaign.forms import KIND_LABELS, ButtonForm, TimelineForm, UpdateForm
+from app.campaign.service import endorsements, timeline, updates
 from app.extensions import db
-from app.models import Endorsement, EndorsementStatus, Update
+from app.models import Endorsement, EndorsementStatus, TimelineStep, Update
 
 
 def moderator_required(view):
@@ -111,16 +111,58 @@ def admin_endorsements():
                            kind_labels=KIND_LABELS, button=ButtonForm())
 
 
-@bp.route("/admin/endorsements/<int:endorsement_id>/<any(approve, reject):decision>", methods=["POST"])
+@bp.route("/admin/endorsements/<int:endorsement_id>/approve", methods=["POST"])
 @moderator_required
-def admin_endorsement_review(endorsement_id: int, decision: str):
-    """Approve (it shows on the site) or reject a confirmed endorsement."""
+def admin_endorsement_approve(endorsement_id: int):
+    """Approve a confirmed endorsement: it shows on the site."""
+    return _review(endorsement_id, True)
+
+
+@bp.route("/admin/endorsements/<int:endorsement_id>/reject", methods=["POST"])
+@moderator_required
+def admin_endorsement_reject(endorsement_id: int):
+    """Reject a confirmed endorsement: it never shows."""
+    return _review(endorsement_id, False)
+
+
+def _review(endorsement_id: int, approve: bool):
+    """A moderator's decision on a confirmed endorsement, then back to the list."""
     found = db.session.get(Endorsement, endorsement_id)
     if found is None or found.status == EndorsementStatus.pending_email:
         abort(404)
     if ButtonForm().validate_on_submit():
-        endorsements.review(found, decision == "approve", _actor())
+        endorsements.review(found, approve, _actor())
         db.session.commit()
-        flash(_("Endorsement approved: it shows on the site.") if decision == "approve"
-              else _("Endorsement rejected."), "success")
+        flash(_("Endorsement approved: it shows on the site.") if approve else _("Endorsement rejected."), "success")
     return redirect(url_for("campaign.admin_endorsements"), 303)
+
+
+@bp.route("/admin/timeline", methods=["GET", "POST"])
+@bp.route("/admin/timeline/<int:step_id>", methods=["GET", "POST"])
+@moderator_required
+def admin_timeline(step_id: int | None = None):
+    """The demand's timeline: every step, a form to add one, or the form to change one."""
+    step = None
+    if step_id is not None:
+        step = db.session.get(TimelineStep, step_id) or abort(404)
+    form = TimelineForm(obj=step)
+    if form.validate_on_submit():
+        timeline.save(step, form.happened_on.data, form.label_it.data, form.label_en.data, _actor())
+        db.session.commit()
+        flash(_("Timeline saved."), "success")
+        return redirect(url_for("campaign.admin_timeline"), 303)
+    status = 422 if form.errors else 200
+    return render_template("campaign/admin/timeline.html", form=form, step=step, steps=timeline.steps(),
+                           button=ButtonForm()), status
+
+
+@bp.route("/admin/timeline/<int:step_id>/delete", methods=["POST"])
+@moderator_required
+def admin_timeline_delete(step_id: int):
+    """Remove a step from the timeline."""
+    step = db.session.get(TimelineStep, step_id) or abort(404)
+    if ButtonForm().validate_on_submit():
+        timeline.delete(step, _actor())
+        db.session.commit()
+        flash(_("Step removed from the timeline."), "success")
+    return redirect(url_for("campaign.admin_timeline"), 303)

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -115,3 +115,16 @@ class EndorsementForm(PublicForm):
 
 class ConfirmForm(FlaskForm):
     """The confirm button behind the mailed link: CSRF and nothing else."""
+
+
+class TimelineForm(FlaskForm):
+    """A step of the demand's timeline, in both languages; no date for a step still to come."""
+
+    happened_on = DateField(_l("Date (empty for a step still to come)"), validators=[Optional()],
+                            format="%Y-%m-%d")
+    label_it = StringField(_l("In Italian"), filters=[strip_filter, single_line_filter],
+                           validators=[DataRequired(_l("Please write the step in Italian.")),
+                                       Length(max=300, message=_AT_MOST), NoHiddenCharacters()])
+    label_en = StringField(_l("In English"), filters=[strip_filter, single_line_filter],
+                           validators=[DataRequired(_l("Please write the step in English.")),
+                                       Length(max=300, message=_AT_MOST), NoHiddenCharacters()])

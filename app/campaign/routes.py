@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from app.campaign import bp
 from app.campaign.forms import KIND_HEADINGS, KIND_LABELS, ConfirmForm, EndorsementForm
-from app.campaign.service import endorsements, updates
+from app.campaign.service import endorsements, timeline, updates
 from app.extensions import client_ip, db, limiter
 from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
@@ -46,6 +46,13 @@ def updates_feed():
     newest = max((u.updated_at for u in items), default=None) or utcnow()
     return render_template("campaign/feed.xml", items=items, updated=newest, site_name=_("Dear Humanity"),
                            feed_title=_("Dear Humanity: updates")), 200, ATOM
+
+
+@bp.app_template_global("campaign_timeline")
+def campaign_timeline():
+    """The demand's steps, as (date or None, words in the page's language) (letter page, press room)."""
+    lang = current_lang()
+    return [(step.happened_on, step.label(lang)) for step in timeline.steps()]
 
 
 @bp.app_template_global("campaign_endorsements")

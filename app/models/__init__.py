@@ -24,6 +24,8 @@ from app.models.petition import Signature, SignatureStatus, SignatureToken, Toke
 __all__ += ["Signature", "SignatureStatus", "SignatureToken", "TokenPurpose"]
 
 # == campaign ==
-from app.models.campaign import Endorsement, EndorsementKind, EndorsementStatus, Update  # noqa: E402
+from app.models.campaign import (  # noqa: E402
+    Endorsement, EndorsementKind, EndorsementStatus, TimelineStep, Update,
+)
 
-__all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "Update"]
+__all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "TimelineStep", "Update"]

@@ -1,9 +1,9 @@
 """The campaign after the letter: updates from the coalition (and, in later steps, endorsements,
 the demand's timeline, mailings to supporters and the hand-over document)."""
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -86,3 +86,20 @@ class Endorsement(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class TimelineStep(db.Model):
+    """A dated step of the demand (the letter published, sent to Facebook, Facebook's answer),
+    in both languages. A step without a date is still to come, and is shown last."""
+
+    __tablename__ = "timeline_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    happened_on: Mapped[date | None] = mapped_column(Date)
+    label_it: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def label(self, lang: str) -> str:
+        """The step's words in `lang`."""
+        return self.label_it if lang == "it" else self.label_en
