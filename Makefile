@@ -44,6 +44,11 @@ run: setup
 	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+## serve: the production shape on this machine (deploy/serve.py): nginx on 127.0.0.1:$${PORT:-8000}
+## in front of $${INSTANCES:-1} gunicorn instances (gunicorn.conf.py) and a mail sender; Ctrl-C stops
+serve: setup
+	FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} PORT=$${PORT:-8000} exec $(BIN)/python deploy/serve.py
+
 ## test: the whole suite (SQLite; PostgreSQL/Redis tests run when reachable, see README)
 test: $(VENV)/.dev catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
