@@ -1,4 +1,4 @@
-"""Top-level CLI commands: `flask --app wsgi seed`, `flask --app wsgi purge`."""
+"""Top-level CLI commands: `flask --app wsgi seed`, `purge`, `backup FILE`, `restore FILE`."""
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -39,3 +39,7 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_command)
     app.cli.add_command(purge_command)
+    from app.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
