@@ -93,6 +93,8 @@ def write_nginx_config(prefix: Path, port: int, upstream_ports: list[int], env: 
                         else "# limit_req off: FLASK_RATELIMIT_ENABLED=false"),
         "ACCESS_LOG": str(prefix / "access.log") if access_log else "off",
         "SESSION_COOKIE": env.get("FLASK_SESSION_COOKIE_NAME", "session"),
+        # As root, nginx's workers would run as nobody, who may not reach this checkout.
+        "USER": "user root;" if os.geteuid() == 0 else "",
     }
     for source, target in (("nginx.conf", "nginx.conf"), ("nginx-locations.conf", "locations.conf")):
         text = (DEPLOY / source).read_text()
