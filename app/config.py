@@ -57,6 +57,18 @@ class Config:
     SESSION_COOKIE_SECURE = None  # None: on in production, off for local runs and tests
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # moderators' sessions expire after 8 hours
+    # Back office: a session ends after this many seconds without a request, and after
+    # ADMIN_SESSION_MAX in any case (checked on the server: a copied cookie expires too).
+    ADMIN_SESSION_IDLE = 30 * 60
+    ADMIN_SESSION_MAX = 8 * 3600
+    # Failed logins: this many from one address within the window lock that address out of the
+    # account for the duration; past ADMIN_SLOW_AFTER failures from everywhere in the window,
+    # each address gets one wrong try. The right password and code from elsewhere still pass.
+    ADMIN_LOCK_AFTER = 5
+    ADMIN_LOCK_WINDOW = 15 * 60
+    ADMIN_LOCK_DURATION = 15 * 60
+    ADMIN_SLOW_AFTER = 20
+    ADMIN_TOTP_ISSUER = "Cara Umanità"  # the name authenticator apps show for the account
 
     PRESS_CONTACT = ""  # shown on the press page when set
     # Where generated documents (PDFs, ZIP) and uploads are kept; None: inside instance/.

@@ -5,9 +5,12 @@ from datetime import timedelta
 
 from PIL import Image
 
-from app.admin import service
+import pyotp
+from sqlalchemy import update
+
+from app.admin import accounts
 from app.extensions import db
-from app.models import Crew, GroupStatus, Report, ReportEvidence, ReportStatus, Screenshot
+from app.models import Crew, GroupStatus, Moderator, Report, ReportEvidence, ReportStatus, Role, Screenshot
 from app.models.base import utcnow
 from app.models.registry import ReporterRole
 from app.text import fold
@@ -16,15 +19,40 @@ EMAIL = "moderatrice@example.org"
 PASSWORD = "correct horse battery staple"
 
 
-def make_moderator(email: str = EMAIL, password: str = PASSWORD):
-    """A moderator account, committed."""
-    return service.create_moderator(email, password)
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the enrolled accounts' TOTP secret
 
 
-def login(client, email: str = EMAIL, password: str = PASSWORD, lang: str | None = None, **extra):
-    """POST the login form; returns the response (not followed)."""
+def make_moderator(email: str = EMAIL, password: str = PASSWORD, role: Role = Role.moderator,
+                   enrolled: bool = True):
+    """An account, committed: by default with its second factor already set up (SECRET)."""
+    moderator = accounts.create_moderator(email, password, role)
+    if enrolled:
+        moderator.totp_secret, moderator.totp_enabled = SECRET, True
+        db.session.commit()
+    return moderator
+
+
+def make_administrator(email: str = "amministratrice@example.org", password: str = PASSWORD):
+    """An administrator with the second factor set up, committed."""
+    return make_moderator(email, password, Role.administrator)
+
+
+def totp_code(secret: str = SECRET) -> str:
+    """The code an authenticator app shows now."""
+    return pyotp.TOTP(secret).now()
+
+
+def login(client, email: str = EMAIL, password: str = PASSWORD, lang: str | None = None,
+          code: str | None = None, **extra):
+    """POST the login form; returns the response (not followed). Without `code`, the current
+    TOTP code, with the account's last used step forgotten first (tests that log in several
+    times within 30 seconds are not about reusing codes; test_admin_2fa is)."""
+    if code is None:
+        db.session.execute(update(Moderator).where(Moderator.email == email).values(totp_last_step=None))
+        db.session.commit()
+        code = totp_code()
     url = "/admin/login" + (f"?lang={lang}" if lang else "")
-    return client.post(url, data={"email": email, "password": password, **extra})
+    return client.post(url, data={"email": email, "password": password, "code": code, **extra})
 
 
 def csrf_token(html: str) -> str:

@@ -3,9 +3,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (EmailField, IntegerField, PasswordField, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
 from app.forms import PublicForm
+from app.models import Role
 from app.models.registry import RejectReason
 # One wording for statuses and crews, public pages and back office alike.
 from app.registry.forms import CREW_LABELS, STATUS_LABELS
@@ -20,6 +21,52 @@ class LoginForm(PublicForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
                                                          Length(max=1000)],
                              render_kw={"autocomplete": "current-password"})
+    # Optional: the first login has no code yet (the enrolment follows it).
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"})
+
+
+class CodeForm(FlaskForm):
+    """The six digits of the authenticator app, to finish enrolling it."""
+
+    code = StringField(_l("Code from the app"), validators=[DataRequired(_l("Enter the code your app shows.")),
+                                                            Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+def _password_field(label):
+    """A new password: at least MIN_PASSWORD_LENGTH characters."""
+    from app.admin.accounts import MIN_PASSWORD_LENGTH
+
+    return PasswordField(label, validators=[
+        DataRequired(_l("Enter a password.")),
+        Length(min=MIN_PASSWORD_LENGTH, max=1000,
+               message=_l("The password must be at least %(min)s characters long.", min=MIN_PASSWORD_LENGTH))],
+        render_kw={"autocomplete": "new-password"})
+
+
+ROLE_LABELS = {Role.moderator: _l("Moderator"), Role.administrator: _l("Administrator")}
+
+
+class NewAccountForm(FlaskForm):
+    """An administrator creates an account; its owner enrols the second factor at first login."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address.")),
+                                                Length(max=320), Email(_l("Enter a valid email address."))])
+    role = SelectField(_l("Role"), choices=lambda: [(r.value, l) for r, l in ROLE_LABELS.items()],
+                       validate_choice=True)
+    password = _password_field(_l("First password"))
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password for an account (an administrator's, or one's own with the current one)."""
+
+    current = PasswordField(_l("Current password"), validators=[Optional(), Length(max=1000)],
+                            render_kw={"autocomplete": "current-password"})
+    password = _password_field(_l("New password"))
+    repeat = PasswordField(_l("New password again"), validators=[
+        EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
 
 
 class ActionForm(FlaskForm):

@@ -1,113 +1,15 @@
-"""Back-office logic shared by the views and the CLI: moderator accounts, login throttling and
-the audit log."""
+"""Back-office logic shared by the views and the CLI: the audit log and the registry's
+moderation (accounts are in app/admin/accounts.py)."""
 import json
-from datetime import timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import has_request_context, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from app.extensions import db
-from app.models import AuditLog, Moderator, ReportStatus
-from app.models.admin import burn_password_check
-from app.models.base import utcnow
+from app.models import AuditLog, ReportStatus
 from app.outbox import enqueue
 from app.registry import service as registry
-
-MIN_PASSWORD_LENGTH = 12
-
-
-class ModeratorExists(ValueError):
-    """A moderator with that email already exists."""
-
-
-def normalise_email(email: str) -> str:
-    """Emails are compared lower-cased and without surrounding spaces."""
-    return email.strip().lower()
-
-
-def get_moderator(email: str) -> Moderator | None:
-    """The moderator with this email, if any."""
-    return db.session.scalar(select(Moderator).where(Moderator.email == normalise_email(email)))
-
-
-def create_moderator(email: str, password: str) -> Moderator:
-    """Create an account (committed). Raises ModeratorExists; uniqueness is the database's."""
-    moderator = Moderator(email=normalise_email(email))
-    moderator.set_password(password)
-    db.session.add(moderator)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ModeratorExists(email) from exc
-    audit("moderator.create", "moderator", moderator.id, after={"email": moderator.email})
-    db.session.commit()
-    return moderator
-
-
-def set_active(moderator: Moderator, active: bool) -> None:
-    """Enable or disable an account (committed); a disabled one is logged out at its next request."""
-    before = {"active": moderator.active}
-    moderator.active = active
-    if active:
-        moderator.failed_logins, moderator.first_failed_at, moderator.locked_until = 0, None, None
-    audit("moderator.enable" if active else "moderator.disable", "moderator", moderator.id,
-          before=before, after={"active": active})
-    db.session.commit()
-
-
-# --- Login throttling -----------------------------------------------------------------------
-
-def lock_settings() -> tuple[int, timedelta, timedelta]:
-    """(failures allowed, window they are counted in, how long the lock lasts)."""
-    config = current_app.config
-    return (config.get("ADMIN_LOCK_AFTER", 5),
-            timedelta(seconds=config.get("ADMIN_LOCK_WINDOW", 15 * 60)),
-            timedelta(seconds=config.get("ADMIN_LOCK_DURATION", 15 * 60)))
-
-
-def authenticate(email: str, password: str) -> Moderator | None:
-    """The moderator when email and password match and the account is active and not locked;
-    None otherwise, with the failure counted on the account (committed). Unknown emails cost
-    the same time as known ones, so the answer tells nothing about who has an account."""
-    # FOR UPDATE: two workers counting failures of one account at once must not lose one.
-    moderator = db.session.scalar(
-        select(Moderator).where(Moderator.email == normalise_email(email)).with_for_update())
-    if moderator is None:
-        burn_password_check(password)
-        db.session.rollback()
-        return None
-    now = utcnow()
-    if moderator.is_locked(now):
-        burn_password_check(password)  # no oracle while locked, and the lock is not extended
-        db.session.rollback()
-        return None
-    if not moderator.check_password(password) or not moderator.active:
-        _count_failure(moderator, now)
-        db.session.commit()
-        return None
-    moderator.failed_logins, moderator.first_failed_at, moderator.locked_until = 0, None, None
-    moderator.last_login_at = now
-    db.session.commit()
-    return moderator
-
-
-def _count_failure(moderator: Moderator, now) -> None:
-    """Count a failed login; the Nth within the window locks the account."""
-    allowed, window, duration = lock_settings()
-    if moderator.first_failed_at is None or moderator.first_failed_at <= now - window:
-        moderator.failed_logins, moderator.first_failed_at = 1, now
-    else:
-        moderator.failed_logins += 1
-    if moderator.failed_logins >= allowed:
-        moderator.locked_until = now + duration
-        moderator.failed_logins, moderator.first_failed_at = 0, None
-        audit("moderator.locked", "moderator", moderator.id,
-              after={"locked_until": moderator.locked_until.isoformat()}, actor="system")
-
 
 # --- Audit log ------------------------------------------------------------------------------
 

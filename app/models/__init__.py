@@ -6,9 +6,11 @@ from app.models.registry import Crew, Group, GroupStatus
 __all__ = ["Crew", "Group", "GroupStatus", "LetterVersion", "MailStatus", "OutboxMail"]
 
 # == admin ==
-from app.models.admin import AuditLog, Moderator  # noqa: E402
+from app.models.admin import (  # noqa: E402
+    AuditLog, LoginThrottle, Moderator, ModeratorSession, RecoveryCode, Role,
+)
 
-__all__ += ["AuditLog", "Moderator"]
+__all__ += ["AuditLog", "LoginThrottle", "Moderator", "ModeratorSession", "RecoveryCode", "Role"]
 
 # == registry: reports and timeline ==
 from app.models.registry import (  # noqa: E402

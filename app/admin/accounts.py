@@ -1,0 +1,323 @@
+"""Moderator accounts, shared by the views and the CLI: creating them, passwords, roles, two
+factors (TOTP and recovery codes), server-side sessions and login throttling.
+
+Every function takes plain arguments (the client's IP hash, the time) and commits, unless it
+says the caller does. Throttling counts failures per (account, address): enough of them lock
+that pair only, so an attacker elsewhere never locks the moderator out; past a higher count of
+failures from everywhere, each address gets a single wrong try per window (the slowdown), which
+the right password and code still pass.
+"""
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+import segno
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.admin.service import audit
+from app.extensions import db
+from app.models import LoginThrottle, Moderator, ModeratorSession, RecoveryCode, Role
+from app.models.admin import burn_password_check, password_hasher
+from app.models.base import utcnow
+from app.security import new_token, token_digest
+
+MIN_PASSWORD_LENGTH = 12
+RECOVERY_CODES = 10
+# No 0/o, 1/l/i: the codes are copied by hand from paper.
+_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class ModeratorExists(ValueError):
+    """A moderator with that email already exists."""
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared lower-cased and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def get_moderator(email: str) -> Moderator | None:
+    """The moderator with this email, if any."""
+    return db.session.scalar(select(Moderator).where(Moderator.email == normalise_email(email)))
+
+
+def create_moderator(email: str, password: str, role: Role = Role.moderator, actor: str | None = None) -> Moderator:
+    """Create an account (committed); its owner enrols a second factor at the first login.
+    Raises ModeratorExists; uniqueness is the database's."""
+    moderator = Moderator(email=normalise_email(email), role=role)
+    moderator.set_password(password)
+    db.session.add(moderator)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ModeratorExists(email) from exc
+    audit("moderator.create", "moderator", moderator.id, after={"email": moderator.email, "role": role},
+          actor=actor)
+    db.session.commit()
+    return moderator
+
+
+def end_sessions(moderator: Moderator) -> int:
+    """End every session of the account (the caller commits); how many there were."""
+    return db.session.execute(delete(ModeratorSession).where(ModeratorSession.moderator_id == moderator.id)).rowcount
+
+
+def set_active(moderator: Moderator, active: bool, actor: str | None = None) -> None:
+    """Enable or disable an account (committed). Disabling ends its sessions at once; enabling
+    lifts the locks left by failed logins."""
+    before = {"active": moderator.active}
+    moderator.active = active
+    if active:
+        moderator.failed_logins, moderator.first_failed_at = 0, None
+        db.session.execute(delete(LoginThrottle).where(LoginThrottle.moderator_id == moderator.id))
+    else:
+        end_sessions(moderator)
+    audit("moderator.enable" if active else "moderator.disable", "moderator", moderator.id,
+          before=before, after={"active": active}, actor=actor)
+    db.session.commit()
+
+
+def set_password(moderator: Moderator, password: str, actor: str | None = None) -> None:
+    """A new password (committed); every session of the account ends."""
+    moderator.set_password(password)
+    end_sessions(moderator)
+    audit("moderator.password", "moderator", moderator.id, actor=actor)
+    db.session.commit()
+
+
+def reset_two_factor(moderator: Moderator, actor: str | None = None) -> None:
+    """Forget the account's second factor and recovery codes (committed): its sessions end,
+    and the next login enrols again."""
+    moderator.totp_secret, moderator.totp_enabled, moderator.totp_last_step = None, False, None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.moderator_id == moderator.id))
+    end_sessions(moderator)
+    audit("moderator.reset_2fa", "moderator", moderator.id, actor=actor)
+    db.session.commit()
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+def session_limits() -> tuple[timedelta, timedelta]:
+    """(idle time-out, absolute time-out) of a back-office session."""
+    config = current_app.config
+    return (timedelta(seconds=config["ADMIN_SESSION_IDLE"]), timedelta(seconds=config["ADMIN_SESSION_MAX"]))
+
+
+def start_session(moderator: Moderator, two_factor: bool, now: datetime) -> str:
+    """A new session for the account (the caller commits): the id for the cookie."""
+    token, digest = new_token()
+    db.session.add(ModeratorSession(digest=digest, moderator_id=moderator.id, two_factor=two_factor,
+                                    created_at=now, last_seen_at=now))
+    return token
+
+
+def load_session(moderator_id: int, token: str, now: datetime) -> ModeratorSession | None:
+    """The live session behind a cookie, its last activity brought up to `now` (committed when
+    changed); None when ended, idle too long, too old, or the account is disabled."""
+    row = db.session.scalar(select(ModeratorSession).where(ModeratorSession.digest == token_digest(token),
+                                                           ModeratorSession.moderator_id == moderator_id))
+    if row is None:
+        return None
+    idle, longest = session_limits()
+    moderator = db.session.get(Moderator, moderator_id)
+    if row.last_seen_at <= now - idle or row.created_at <= now - longest or not moderator.active:
+        db.session.delete(row)
+        db.session.commit()
+        return None
+    if row.last_seen_at < now - timedelta(seconds=60):  # one write a minute is enough for 30 minutes
+        row.last_seen_at = now
+        db.session.commit()
+    return row
+
+
+def end_session(token: str) -> None:
+    """End the session behind one cookie (the caller commits)."""
+    db.session.execute(delete(ModeratorSession).where(ModeratorSession.digest == token_digest(token)))
+
+
+# --- Two factors ------------------------------------------------------------------------------
+
+def begin_enrolment(moderator: Moderator) -> str:
+    """The TOTP secret to enrol (made now if the account has none yet; committed)."""
+    if not moderator.totp_secret:
+        moderator.totp_secret = pyotp.random_base32()
+        db.session.commit()
+    return moderator.totp_secret
+
+
+def provisioning_uri(moderator: Moderator, issuer: str) -> str:
+    """The otpauth:// address the authenticator app reads from the QR code."""
+    return pyotp.TOTP(moderator.totp_secret).provisioning_uri(name=moderator.email, issuer_name=issuer)
+
+
+def qr_svg(uri: str) -> bytes:
+    """The QR code of `uri` as a standalone SVG image, drawn here (no other site sees the secret)."""
+    import io
+
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="svg", scale=5, border=4, dark="#111", light="#fff")
+    return buffer.getvalue()
+
+
+def _use_totp(moderator: Moderator, code: str, now: datetime) -> bool:
+    """True when `code` is the account's TOTP for now (±1 step of clock drift) and its time step
+    is later than the last one used; records the step, so the same code never works twice."""
+    if not moderator.totp_secret or not (len(code) == 6 and code.isdigit()):
+        return False
+    totp = pyotp.TOTP(moderator.totp_secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            # A conditional UPDATE, so two requests with one code cannot both pass.
+            taken = db.session.execute(
+                update(Moderator).where(Moderator.id == moderator.id,
+                                        or_(Moderator.totp_last_step.is_(None), Moderator.totp_last_step < step))
+                .values(totp_last_step=step)).rowcount
+            return bool(taken)
+    return False
+
+
+def _use_recovery_code(moderator: Moderator, code: str, now: datetime) -> bool:
+    """True when `code` is one of the account's unused recovery codes; it is used up."""
+    code = normalise_code(code)
+    if len(code) != 10:
+        return False
+    hasher = password_hasher()
+    unused = db.session.scalars(select(RecoveryCode).where(RecoveryCode.moderator_id == moderator.id,
+                                                           RecoveryCode.used_at.is_(None)))
+    for row in unused:
+        try:
+            hasher.verify(row.code_hash, code)
+        except (VerificationError, InvalidHashError):
+            continue
+        return bool(db.session.execute(update(RecoveryCode).where(
+            RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None)).values(used_at=now)).rowcount)
+    return False
+
+
+def normalise_code(code: str) -> str:
+    """A code as typed, without spaces, dashes or capitals."""
+    return "".join(c for c in (code or "").lower() if c.isalnum())
+
+
+def check_code(moderator: Moderator, code: str, now: datetime) -> bool:
+    """A TOTP code or a recovery code of the account (the caller commits)."""
+    code = normalise_code(code)
+    return _use_totp(moderator, code, now) or _use_recovery_code(moderator, code, now)
+
+
+def finish_enrolment(moderator: Moderator, code: str, session_token: str, now: datetime) -> list[str] | None:
+    """Turn TOTP on when `code` is right (committed): the session counts as two-factor from now
+    on; returns the ten recovery codes to show once (only their hashes are kept). None when
+    the code is wrong."""
+    if moderator.totp_enabled or not _use_totp(moderator, normalise_code(code), now):
+        db.session.rollback()
+        return None
+    moderator.totp_enabled = True
+    codes = new_recovery_codes(moderator)
+    db.session.execute(update(ModeratorSession).where(ModeratorSession.digest == token_digest(session_token))
+                       .values(two_factor=True))
+    audit("moderator.enrol_2fa", "moderator", moderator.id, actor=moderator.email)
+    db.session.commit()
+    return codes
+
+
+def new_recovery_codes(moderator: Moderator) -> list[str]:
+    """Replace the account's recovery codes with ten new ones (the caller commits); returns them
+    grouped for reading ("abcde-fghjk")."""
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.moderator_id == moderator.id))
+    hasher = password_hasher()
+    codes = ["".join(secrets.choice(_CODE_ALPHABET) for _ in range(10)) for _ in range(RECOVERY_CODES)]
+    db.session.add_all(RecoveryCode(moderator_id=moderator.id, code_hash=hasher.hash(c)) for c in codes)
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+# --- Logging in -------------------------------------------------------------------------------
+
+def lock_settings() -> tuple[int, timedelta, timedelta, int]:
+    """(failures allowed per address, window they are counted in, how long the address is locked
+    out of the account, failures from everywhere that start the slowdown)."""
+    config = current_app.config
+    return (config["ADMIN_LOCK_AFTER"], timedelta(seconds=config["ADMIN_LOCK_WINDOW"]),
+            timedelta(seconds=config["ADMIN_LOCK_DURATION"]), config["ADMIN_SLOW_AFTER"])
+
+
+@dataclass
+class Login:
+    """A successful login: the account, and whether it still has to enrol a second factor."""
+
+    moderator: Moderator
+    must_enrol: bool
+
+
+def authenticate(email: str, password: str, code: str, ip_hash: str, now: datetime) -> Login | None:
+    """A Login when the password (and, once enrolled, the code) are right and the account is
+    active and this address is not locked out of it; None otherwise. Every failure and success
+    goes to the audit log (committed). Unknown emails cost the time of a real check."""
+    # FOR UPDATE: two workers counting failures of one account at once must not lose one.
+    moderator = db.session.scalar(
+        select(Moderator).where(Moderator.email == normalise_email(email)).with_for_update())
+    if moderator is None:
+        burn_password_check(password)
+        audit("login.failure", "moderator", None, after={"email": email[:320], "why": "unknown",
+                                                         "ip": ip_hash[:12]}, actor="anonymous")
+        db.session.commit()
+        return None
+    throttle = db.session.scalar(select(LoginThrottle).where(
+        LoginThrottle.moderator_id == moderator.id, LoginThrottle.ip_hash == ip_hash))
+    why = None
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        burn_password_check(password)  # no oracle while locked, and the lock is not extended
+        why = "locked"
+    elif not moderator.check_password(password):
+        why = "password"
+    elif not moderator.active:
+        why = "disabled"
+    elif moderator.totp_enabled and not check_code(moderator, code, now):
+        why = "code"
+    if why is not None:
+        if why != "locked":
+            _count_failure(moderator, throttle, ip_hash, now)
+        audit("login.failure", "moderator", moderator.id, after={"why": why, "ip": ip_hash[:12]},
+              actor="anonymous")
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same address's first failure counted twice at once (SQLite)
+            db.session.rollback()
+        return None
+    if throttle is not None:
+        db.session.delete(throttle)
+    moderator.last_login_at = now
+    audit("login.success", "moderator", moderator.id, after={"ip": ip_hash[:12]}, actor=moderator.email)
+    db.session.commit()
+    return Login(moderator, must_enrol=not moderator.totp_enabled)
+
+
+def _count_failure(moderator: Moderator, throttle: LoginThrottle | None, ip_hash: str, now: datetime) -> None:
+    """Count a failed login for the account and for this address; the address is locked out of
+    the account after ADMIN_LOCK_AFTER of them in the window, or after one during the slowdown."""
+    allowed, window, duration, slow_after = lock_settings()
+    if moderator.first_failed_at is None or moderator.first_failed_at <= now - window:
+        moderator.failed_logins, moderator.first_failed_at = 1, now
+    else:
+        moderator.failed_logins += 1
+    if throttle is None:  # no race: the account's row is locked for this transaction
+        throttle = LoginThrottle(moderator_id=moderator.id, ip_hash=ip_hash, failures=0)
+        db.session.add(throttle)
+    if throttle.first_failed_at is None or throttle.first_failed_at <= now - window:
+        throttle.failures, throttle.first_failed_at = 1, now
+    else:
+        throttle.failures += 1
+    if moderator.failed_logins >= slow_after:
+        allowed = 1
+    if throttle.failures >= allowed:
+        throttle.locked_until = now + duration
+        throttle.failures, throttle.first_failed_at = 0, None
+        audit("login.locked", "moderator", moderator.id,
+              after={"ip": ip_hash[:12], "until": throttle.locked_until.isoformat()}, actor="system")
