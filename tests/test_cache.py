@@ -10,7 +10,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Group
 from conftest import make_test_config
-from test_admin_helpers import EMAIL, PASSWORD, csrf_token, make_moderator
+from test_admin_helpers import EMAIL, PASSWORD, csrf_token, make_moderator, totp_code
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # Headers that belong to one visitor or one moment, not to the page.
@@ -215,7 +215,7 @@ def test_a_logged_in_moderator_never_gets_nor_leaves_a_kept_page(seeded, app):
     make_moderator()
     moderator = app.test_client()
     token = csrf_token(moderator.get("/admin/login").get_data(as_text=True))
-    assert moderator.post("/admin/login", data={"email": EMAIL, "password": PASSWORD,
+    assert moderator.post("/admin/login", data={"email": EMAIL, "password": PASSWORD, "code": totp_code(),
                                                 "csrf_token": token}).status_code == 302
     calls = count_views(app, "registry.index")
     anonymous = app.test_client()
