@@ -1,7 +1,7 @@
 """moderators: roles, TOTP second factor, recovery codes, server-side sessions, per-address login throttling
 
 Revision ID: 3b2331da8458
-Revises: 926e72e2d29b
+Revises: c4a2f01879af
 Create Date: 2026-12-01 20:38:13.325945
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3b2331da8458'
-down_revision = '926e72e2d29b'
+down_revision = 'c4a2f01879af'
 branch_labels = None
 depends_on = None
 
