@@ -142,3 +142,17 @@ def _mail_published(report, group) -> None:
 def _report_form_url(lang: str) -> str:
     """The report form, absolute, in `lang`."""
     return url_for("registry.report", lang_code=lang, _external=True)
+
+
+
+_MOVED = {"MIN_PASSWORD_LENGTH", "ModeratorExists", "create_moderator", "get_moderator", "set_active"}
+
+
+def __getattr__(name: str):
+    """Accounts moved to app/admin/accounts.py: these names still answer here, for the callers
+    that had them (looked up lazily, as accounts.py imports this module)."""
+    if name in _MOVED:
+        from app.admin import accounts
+
+        return getattr(accounts, name)
+    raise AttributeError(name)
