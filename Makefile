@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 export FLASK_APP := wsgi
 
-.PHONY: run test serve setup catalogs translations bench clean
+.PHONY: run test serve setup catalogs translations bench bench-ratios clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,8 +53,14 @@ serve: setup
 test: $(VENV)/.dev catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: load-test the app against a bare Flask app (see bench/README.md)
+## bench: the viral day on the production shape (nginx, 2 instances, PostgreSQL, Redis, 2 senders,
+## local SMTP), 60 s at fixed rates, with a bare Flask baseline; see bench/README.md.
+## BENCH_DATABASE_URI (a PostgreSQL server) and BENCH_REDIS_URI say where; bench/soak is the long one.
 bench: $(VENV)/.dev catalogs
+	$(BIN)/python bench/viral.py
+
+## bench-ratios: the older single-request ratios against bare Flask (needs wrk; bench/run.py)
+bench-ratios: $(VENV)/.dev catalogs
 	$(BIN)/python bench/run.py
 
 clean:

@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="write each process's output to a file in this directory (default: this terminal)")
     p.add_argument("--state", default="",
                    help="write the addresses and process ids as JSON to this file once all is up")
+    p.add_argument("--wsgi", default="wsgi:app",
+                   help="the WSGI app gunicorn serves (default wsgi:app; bench/viral.py serves its bare "
+                        "Flask baseline, bench.bare_app:app, the same way)")
     p.add_argument("--access-log", action="store_true",
                    help="nginx access log in the prefix directory (gunicorn's goes to its output)")
     return p.parse_args(argv)
@@ -212,7 +215,7 @@ def serve(args: argparse.Namespace) -> int:
         gunicorns = []
         for i, port in enumerate(ports, 1):
             proc = sup.start(f"site-{i}", [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-                                           "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                                           "-b", f"127.0.0.1:{port}", args.wsgi],
                              {**env, "GUNICORN_NAME": f"campaign-site-{i}"})
             gunicorns.append((port, proc))
         for port, proc in gunicorns:
