@@ -75,7 +75,7 @@ class ValidEmail:
     becomes the normalised address."""
 
     def __init__(self, message=None):
-        self.message = message or _l("Please enter a valid email address, like name@example.com.")
+        self.message = message or _l("Please enter a valid email address, for example name@example.com.")
 
     def __call__(self, form, field):
         try:

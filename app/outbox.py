@@ -66,7 +66,7 @@ def own_site() -> str:
 
 def render(template: str, lang: str, context: dict) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a queued mail. The text is `<template>.<lang>.txt`, whose
-    first line is the subject, signed with the site's name; the HTML is `<template>.<lang>.html`
+    first line is the subject, signed by the coalition; the HTML is `<template>.<lang>.html`
     if present, else the text laid out by `email/layout.html`."""
     context = dict(context)
     site = context.pop("own_site", None) or own_site()
@@ -74,9 +74,11 @@ def render(template: str, lang: str, context: dict) -> tuple[str, str, str]:
         text = render_template(f"email/{template}.{lang}.txt", **context)
         subject, _, body = text.partition("\n")
         body = body.strip("\n") + "\n"
-        site_name = gettext("Dear Humanity")
-        if body.rstrip().rsplit("\n", 1)[-1].strip("— -") != site_name:
-            body += f"\n— {site_name}\n"
+        # One sign-off for every mail (docs/glossary.md): ending on the bare site name read
+        # like the opening of a letter ("Dear Humanity").
+        sign_off = gettext("— The “Dear Humanity” coalition")
+        if body.rstrip().rsplit("\n", 1)[-1].strip() != sign_off:
+            body += f"\n{sign_off}\n"
         try:
             html = render_template(f"email/{template}.{lang}.html", **context)
         except TemplateNotFound:

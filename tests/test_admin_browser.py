@@ -66,7 +66,7 @@ def test_a_moderator_enrols_logs_in_with_a_code_and_publishes_a_report(app, page
     page.get_by_role("link", name="Gli amici del lago").click()
     assert "segnalatore@example.net" in page.locator("main").inner_text()
     assert page.locator("img[alt^='Screenshot 1']").evaluate("img => img.naturalWidth") == 40
-    page.get_by_label("Racconto pubblico in inglese").fill("The hijackers renamed it overnight.")
+    page.get_by_label("Resoconto pubblico in inglese").fill("The hijackers renamed it overnight.")
     # The publish and merge forms both offer the evidence: tick it in the publish form.
     page.get_by_role("region", name="Pubblica").get_by_label("https://example.com/evidence").check()
     page.get_by_role("button", name="Pubblica", exact=True).click()

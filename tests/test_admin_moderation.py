@@ -29,7 +29,7 @@ def mod_client(app, client):
 def _publish_data(**overrides) -> dict:
     data = {"name": "Cuochi per caso", "facebook_url": "", "status": "hijacked", "crew": "shitstorm",
             "hijacked_on": "2014-07", "members_at_hijack": "12000", "members_after": "300",
-            "account_it": "Il gruppo è stato rubato nel luglio 2014.",
+            "account_it": "Il gruppo è stato dirottato nel luglio 2014.",
             "account_en": "The group was hijacked in July 2014.", "note": ""}
     data.update(overrides)
     return data
@@ -98,8 +98,8 @@ def test_screenshots_are_not_served_to_anonymous_visitors(app):
 # --- Publish -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, subject, greeting", [
-    ("it", "La tua segnalazione è pubblicata", "Ciao Anna Rossi"),
-    ("en", "Your report is published", "Hello Anna Rossi"),
+    ("it", "La tua segnalazione è stata pubblicata", "Ciao Anna Rossi"),
+    ("en", "Your report has been published", "Hello Anna Rossi"),
 ])
 def test_publish_makes_it_public_and_mails_the_reporter(app, mod_client, smtp, lang, subject, greeting):
     report = queued_report(app, lang=lang)
@@ -112,7 +112,7 @@ def test_publish_makes_it_public_and_mails_the_reporter(app, mod_client, smtp, l
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
     group = _group("Cuochi per caso (edited)")
     assert group is not None and group.published and group.status == GroupStatus.recovered
-    assert group.account_it == "Il gruppo è stato rubato nel luglio 2014."
+    assert group.account_it == "Il gruppo è stato dirottato nel luglio 2014."
     assert group.account_en == "The group was hijacked in July 2014."
     report = db.session.get(Report, report.id)
     assert report.status == ReportStatus.published and report.group_id == group.id
@@ -146,7 +146,7 @@ def test_publish_errors_keep_what_was_typed_and_publish_nothing(app, mod_client,
         name="", hijacked_on="luglio", members_at_hijack="-3", account_en="My edited text"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Enter the group&#39;s name." in html or "Enter the group's name." in html
+    assert "Enter the group’s name." in html
     assert "Write a month (2014-07) or a day (2014-07-18)." in html
     assert "Enter a number of 0 or more." in html
     assert "My edited text" in html
@@ -238,7 +238,7 @@ def test_merge_adds_the_report_to_an_existing_entry(app, mod_client, smtp):
 
 
 @pytest.mark.parametrize("lang, message", [("en", "There is no entry with this number."),
-                                           ("it", "Non c&#39;è nessuna voce con questo numero.")])
+                                           ("it", "Non c’è nessuna scheda con questo numero.")])
 def test_merge_into_a_missing_entry_is_an_error(app, mod_client, lang, message):
     report = queued_report(app)
     response = mod_client.post(f"/admin/reports/{report.id}/merge?lang={lang}", data={"group_id": "424242"})

@@ -88,7 +88,7 @@ def test_each_visitor_gets_their_own_valid_token_from_the_cached_letter(seeded, 
         answer = visitor.post("/en/sign", data={"csrf_token": tokens[-1], "name": "Cache Reader",
                                                 "email": f"cached{n}@example.org", "privacy": "y"},
                               follow_redirects=True)
-        assert answer.status_code == 200 and "Now check your mail" in answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "Now check your email" in answer.get_data(as_text=True)
     assert calls == ["letter.letter"]
     assert tokens[0] != tokens[1]
     assert "\x00" not in page.get_data(as_text=True)
@@ -103,7 +103,7 @@ def test_a_returning_visitor_keeps_their_session_token(seeded, app):
     token = TOKEN.search(second.get_data(as_text=True)).group(1)
     answer = visitor.post("/en/sign", data={"csrf_token": token, "name": "Twice", "email": "twice@example.org",
                                             "privacy": "y"}, follow_redirects=True)
-    assert "Now check your mail" in answer.get_data(as_text=True) and first
+    assert "Now check your email" in answer.get_data(as_text=True) and first
 
 
 def test_head_is_answered_from_a_kept_get(seeded, app):

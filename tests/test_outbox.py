@@ -127,7 +127,7 @@ def test_only_links_to_our_own_site_are_clickable_and_mails_are_signed(app, smtp
     html = html_part(message)
     assert '<a href="http://localhost/en/sign/confirm/abc">' in html
     assert "https://evil.example/x" in html and 'href="https://evil.example' not in html
-    assert text_part(message).rstrip().endswith("— Dear Humanity")
+    assert text_part(message).rstrip().endswith("— The “Dear Humanity” coalition")
 
 
 def test_a_queued_mail_is_rendered_by_the_sender_in_its_language(app, smtp):

@@ -17,12 +17,12 @@ from app.models.base import utcnow
 from app.petition.service import canonical_email
 
 TEXTS = {
-    "it": {"check": "Ora controlla la posta", "confirm_subject": "Conferma la tua firma",
+    "it": {"check": "Ora controlla la tua email", "confirm_subject": "Conferma la tua firma",
            "button": "Conferma la mia firma", "confirmed": "la tua firma è confermata",
            "confirmed_subject": "Firma confermata", "withdraw_button": "Ritira la mia firma",
            "withdrawn": "La tua firma è stata ritirata", "already_subject": "Hai già firmato",
            "invalid": "Questo link non funziona", "admin_badge": "amministratore del gruppo"},
-    "en": {"check": "Now check your mail", "confirm_subject": "Confirm your signature",
+    "en": {"check": "Now check your email", "confirm_subject": "Confirm your signature",
            "button": "Confirm my signature", "confirmed": "your signature is confirmed",
            "confirmed_subject": "Signature confirmed", "withdraw_button": "Withdraw my signature",
            "withdrawn": "Your signature has been withdrawn", "already_subject": "You have already signed",
@@ -100,11 +100,11 @@ def test_confirm_link_is_idempotent_and_unknown_links_are_404(seeded, client, sm
     assert fetch(client, "/en/sign/withdraw/not-a-token", "POST").status_code == 404
 
 
-NAME = ("Scrivi il tuo nome.", "Please enter your name.")
+NAME = ("Inserisci nome e cognome.", "Please enter your name.")
 WEB = ("Non può contenere un indirizzo web.", "This cannot contain a web address.")
 FORMULA = ("Non può iniziare con =, +, - o @.", "This cannot start with =, +, - or @.")
-EMAIL = ("Scrivi un indirizzo email valido, come nome@esempio.it.",
-         "Please enter a valid email address, like name@example.com.")
+EMAIL = ("Inserisci un indirizzo email valido, per esempio nome@example.com.",
+         "Please enter a valid email address, for example name@example.com.")
 CHOICE = ("Scelta non valida.", "Not a valid choice.")
 FIELD_ERRORS = [
     # (field, submitted fields, (Italian message, English message))
@@ -118,7 +118,7 @@ FIELD_ERRORS = [
     ("name", {"name": "12345"}, NAME),
     ("name", {"name": "M" * 121}, ("Al massimo 120 caratteri, per favore.",
                                    "At most 120 characters, please.")),
-    ("email", {"email": ""}, ("Scrivi il tuo indirizzo email.", "Please enter your email address.")),
+    ("email", {"email": ""}, ("Inserisci il tuo indirizzo email.", "Please enter your email address.")),
     ("email", {"email": "maria@"}, EMAIL),
     ("email", {"email": "maria at example.org"}, EMAIL),
     ("city", {"city": "bit.ly/troll"}, WEB),
@@ -126,9 +126,9 @@ FIELD_ERRORS = [
     ("group_id", {"is_admin": "y", "group_id": "999999"}, CHOICE),
     ("reason", {"reason": "x" * 501}, ("Al massimo 500 caratteri, per favore.",
                                        "At most 500 characters, please.")),
-    ("privacy", {"privacy": None}, ("Conferma di aver letto l'informativa sulla privacy.",
+    ("privacy", {"privacy": None}, ("Conferma di aver letto l’informativa sulla privacy.",
                                     "Please confirm that you have read the privacy notice.")),
-    ("group_name", {"is_admin": "y"}, ("Scegli il tuo gruppo dall'elenco o scrivine il nome.",
+    ("group_name", {"is_admin": "y"}, ("Scegli il tuo gruppo dall’elenco o scrivine il nome.",
                                        "Please choose your group from the list or type its name.")),
 ]
 
@@ -413,7 +413,7 @@ def test_signing_and_confirming_redirect_to_pages_that_reloading_cannot_resubmit
     assert done.headers["Referrer-Policy"] == "no-referrer" and done.headers["Cache-Control"] == "no-store"
     page = page_text(fetch(client, confirmed))
     assert t["confirmed"] in page
-    assert ("Il conteggio si aggiorna" if lang == "it" else "The count is updated every few seconds") in page
+    assert ("Il conteggio si aggiorna" if lang == "it" else "The count is updated within a few seconds") in page
     assert count() == 1
 
     withdraw_path = last_link(smtp, f"prg-{lang}@example.org", WITHDRAW_LINK)

@@ -39,7 +39,7 @@ def test_sign_in_the_browser_with_csrf(seeded, page):
     page.get_by_label("Email").fill("chiara@example.org")
     page.get_by_label("I have read the privacy notice").check()
     page.get_by_role("button", name="Sign the letter").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Thank you! Now check your mail"
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you! Now check your email"
     db.session.rollback()
     assert db.session.scalar(select(Signature.name)) == "Chiara Esposito"
 
@@ -48,7 +48,7 @@ def test_errors_in_the_browser_keep_what_was_typed(seeded, page):
     page.goto("/it/firma")
     page.get_by_label("Nome e cognome").fill("Chiara Esposito")
     page.get_by_role("button", name="Firma la lettera").click()
-    assert "Scrivi il tuo indirizzo email." in page.locator("#email-error").inner_text()
+    assert "Inserisci il tuo indirizzo email." in page.locator("#email-error").inner_text()
     assert page.get_by_label("Nome e cognome").input_value() == "Chiara Esposito"
 
 
@@ -74,7 +74,7 @@ def test_petition_pages_are_accessible_keep_to_the_csp_and_fit_a_phone(signers, 
 
 def test_sign_form_with_its_errors_shown_is_accessible(signers, page, live_server):
     page.goto("/it/firma")
-    page.get_by_label("Sono (o ero) amministratore di un gruppo dirottato").check()
+    page.get_by_label("Amministro (o ho amministrato) un gruppo dirottato").check()
     page.get_by_role("button", name="Firma la lettera").click()
     assert page.locator("#error-summary").is_visible()
     assert audit_pages(page, [None], live_server) == {}

@@ -44,7 +44,7 @@ def test_the_form_at_the_end_of_the_letter_carries_each_visitors_own_token(seede
             answer = visitor.post("/en/sign", data={
                 "csrf_token": token, "name": "Letter Reader", "email": f"reader{len(tokens)}@example.org",
                 "privacy": "y"}, follow_redirects=True)
-            assert answer.status_code == 200 and "Now check your mail" in answer.get_data(as_text=True)
+            assert answer.status_code == 200 and "Now check your email" in answer.get_data(as_text=True)
             tokens.append(token)
     assert len(set(tokens)) >= 2  # not one cached token for everybody
     db.session.rollback()

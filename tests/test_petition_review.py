@@ -18,11 +18,11 @@ from app.models.base import utcnow
 from app.petition import service
 
 CONFIRM = {
-    "it": {"listed": "Il tuo nome e la tua città saranno mostrati nell'elenco pubblico dei firmatari.",
+    "it": {"listed": "Il tuo nome, la tua città, il gruppo e il motivo della firma compariranno nell’elenco pubblico dei firmatari.",
            "unlisted": "La tua firma sarà contata, ma il tuo nome non sarà mostrato.",
            "changed": "qualcuno ha inviato di nuovo questo indirizzo con altri dati",
            "confirmed": "la tua firma è confermata", "already": "Hai già firmato"},
-    "en": {"listed": "Your name and city will be shown on the public list of signers.",
+    "en": {"listed": "Your name, city, group and reason will be shown on the public list of signers.",
            "unlisted": "Your signature will be counted, but your name will not be shown.",
            "changed": "Someone sent this address again",
            "confirmed": "your signature is confirmed", "already": "You have already signed"},

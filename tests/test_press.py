@@ -125,10 +125,10 @@ def test_letter_pdf_holds_the_letter_in_its_language(kit, lang):
     assert count in text and ("1.234" if lang == "it" else "1,234") in text
     # What it is and when: the statement version, the generation time, the page's address.
     if lang == "it":
-        assert "Versione 2 della dichiarazione" in text and "Firme confermate" in text
+        assert "versione 2 del testo" in text and "Firme confermate" in text
         assert "http://localhost/it/lettera" in text and "Dati al" in text
     else:
-        assert "Statement version 2" in text and "Confirmed signatures" in text
+        assert "text version 2" in text and "Confirmed signatures" in text
         assert "http://localhost/en/letter" in text and "Figures as of" in text
 
 
@@ -207,10 +207,10 @@ def test_text_and_markdown_of_the_letter(kit):
     txt = kit.responses["txt-it"].get_data(as_text=True)
     assert txt.startswith("Lettera aperta a Facebook e all'Umanità\n=")
     assert OPENING["it"] in txt and CLOSING["it"] in words(txt) and SIGNATORIES[1] in txt
-    assert "65.312" in txt and "Versione 2 della dichiarazione" in txt and "Generato il" in txt
+    assert "65.312" in txt and "versione 2 del testo" in txt and "Generato il" in txt
     md = kit.responses["md-en"].get_data(as_text=True)
     assert md.startswith("# Open letter to Facebook and to Humanity\n")
-    assert "## First signatories" in md and "65,312" in md and "Statement version 2" in md
+    assert "## First signatories" in md and "65,312" in md and "text version 2" in md
 
 
 def test_page_in_both_languages_lists_sizes_and_hashes(kit):
@@ -371,7 +371,7 @@ def test_unknown_document_is_404(client, letter_only):
 
 def test_page_lists_cheap_documents_and_hides_missing_ones(client, letter_only):
     page = client.get("/en/press").get_data(as_text=True)
-    assert "Prepared on first download." in page
+    assert "Generated on first download." in page
     txt = client.get("/en/press/letter.txt")
     page = client.get("/en/press").get_data(as_text=True)
     assert hashlib.sha256(txt.data).hexdigest() in page
@@ -410,11 +410,11 @@ def fake_pdfs(monkeypatch):
 def test_page_renders_missing_documents_in_the_background(client, letter_only, fake_pdfs,
                                                           config_overrides):
     page = client.get("/en/press").get_data(as_text=True)
-    assert "Prepared on first download." in page  # the page did not wait for the renders
+    assert "Generated on first download." in page  # the page did not wait for the renders
     edition = service.current_edition()
     service._background[edition.key].join(20)
     page = client.get("/en/press").get_data(as_text=True)
-    assert "Prepared on first download." not in page
+    assert "Generated on first download." not in page
     for doc_id in service.LISTED:
         assert service.peek(doc_id).current
         assert service.peek(doc_id).sha256 in page

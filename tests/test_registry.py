@@ -22,7 +22,7 @@ from test_registry_helpers import (
     png_with_secrets, reports, send_report,
 )
 
-SENT = {"it": "Grazie! Ora controlla la posta", "en": "Thank you! Now check your mail"}
+SENT = {"it": "Grazie! Ora controlla la tua email", "en": "Thank you! Now check your email"}
 QUEUED = {"it": "La tua segnalazione è in coda", "en": "Your report is in the queue"}
 CONFIRM_BUTTON = {"it": "Conferma la mia segnalazione", "en": "Confirm my report"}
 # Nothing a visitor typed goes into a subject (our mails must not carry someone else's message).
@@ -242,7 +242,7 @@ def test_status_change_shows_on_the_timeline_in_both_languages(seeded, client):
         service.change_status(group, "recovered")
     it = page_text(fetch(client, f"/it/registro/gruppo/{group.slug}"))
     en = page_text(fetch(client, f"/en/registry/group/{group.slug}"))
-    assert "situazione cambiata da «Ancora in mano ai dirottatori» a «Recuperato»" in it
+    assert "stato cambiato da “Ancora in mano ai dirottatori” a “Recuperato”" in it
     assert "status changed from “Still hijacked” to “Recovered”" in en
     assert "Restituito il 3 marzo." in it
     assert db.session.scalar(select(GroupEvent.new_status)) == GroupStatus.recovered
@@ -253,11 +253,11 @@ def test_status_change_shows_on_the_timeline_in_both_languages(seeded, client):
 LONG = "x" * 4001
 FIELD_ERRORS = [
     ("facebook_url", {"facebook_url": "https://example.com/groups/1"},
-     "Scrivi l'indirizzo di un gruppo o di una pagina Facebook", "Please enter the address of a Facebook group or page"),
+     "Inserisci l’indirizzo di un gruppo o di una pagina Facebook", "Please enter the address of a Facebook group or page"),
     ("facebook_url", {"facebook_url": "https://www.facebook.com/profile.php?id=4"},
-     "Scrivi l'indirizzo di un gruppo o di una pagina Facebook", "Please enter the address of a Facebook group or page"),
+     "Inserisci l’indirizzo di un gruppo o di una pagina Facebook", "Please enter the address of a Facebook group or page"),
     ("facebook_url", {"facebook_url": "javascript:alert(1)//facebook.com/groups/1"},
-     "Scrivi l'indirizzo di un gruppo o di una pagina Facebook", "Please enter the address of a Facebook group or page"),
+     "Inserisci l’indirizzo di un gruppo o di una pagina Facebook", "Please enter the address of a Facebook group or page"),
     ("evidence", {"evidence": "https://ok.example/1\njavascript:alert(document.cookie)"},
      "Questo non è un indirizzo web che inizia con http:// o https://: javascript:alert(document.cookie)",
      "This is not a web address starting with http:// or https://: javascript:alert(document.cookie)"),
@@ -265,7 +265,7 @@ FIELD_ERRORS = [
      "Al massimo 5 link, per favore.", "At most 5 links, please."),
     ("account", {"account": LONG}, "(ne hai scritti 4001)", "(you wrote 4001)"),
     ("account", {"account": ""}, "Raccontaci che cosa è successo.", "Please tell us what happened."),
-    ("name", {"name": ""}, "Scrivi il nome del gruppo.", "Please enter the group's name."),
+    ("name", {"name": ""}, "Inserisci il nome del gruppo.", "Please enter the group’s name."),
     # The names go into our mail: no links in them (full, www. or a bare domain).
     ("name", {"name": "Win a prize at http://phish.example/login"},
      "Non può contenere un indirizzo web.", "This cannot contain a web address."),
@@ -275,17 +275,17 @@ FIELD_ERRORS = [
      "Non può contenere un indirizzo web.", "This cannot contain a web address."),
     ("reporter_name", {"reporter_name": "Mario, see bit.ly/abc"},
      "Non può contenere un indirizzo web.", "This cannot contain a web address."),
-    ("hijacked_on", {"hijacked_on": "31/02/2014"}, "Scrivi un giorno (18/07/2014) o un mese (07/2014) già passati.",
+    ("hijacked_on", {"hijacked_on": "31/02/2014"}, "Inserisci una data passata: un giorno (18/07/2014) o un mese (07/2014).",
      "Please enter a past day (18/07/2014) or month (07/2014)."),
-    ("hijacked_on", {"hijacked_on": "07/2099"}, "Scrivi un giorno (18/07/2014) o un mese (07/2014) già passati.",
+    ("hijacked_on", {"hijacked_on": "07/2099"}, "Inserisci una data passata: un giorno (18/07/2014) o un mese (07/2014).",
      "Please enter a past day (18/07/2014) or month (07/2014)."),
-    ("members_at_hijack", {"members_at_hijack": "tanti"}, "Scrivi un numero, come 12000, oppure lascia vuoto.",
-     "Please enter a number, like 12000, or leave it empty."),
-    ("reporter_email", {"reporter_email": "not-an-address"}, "Scrivi un indirizzo email valido",
+    ("members_at_hijack", {"members_at_hijack": "tanti"}, "Inserisci un numero, per esempio 12.000, oppure lascia vuoto il campo.",
+     "Please enter a number, for example 12,000, or leave it empty."),
+    ("reporter_email", {"reporter_email": "not-an-address"}, "Inserisci un indirizzo email valido",
      "Please enter a valid email address"),
-    ("reporter_name", {"reporter_name": ""}, "Scrivi il tuo nome.", "Please enter your name."),
-    ("reporter_role", {"reporter_role": None}, "Dicci che ruolo avevi nel gruppo.",
-     "Please tell us what you were in the group."),
+    ("reporter_name", {"reporter_name": ""}, "Inserisci nome e cognome.", "Please enter your name."),
+    ("reporter_role", {"reporter_role": None}, "Indica il tuo ruolo nel gruppo.",
+     "Please tell us your role in the group."),
     ("consent", {"consent": None}, "Possiamo accettare la segnalazione solo con il tuo consenso.",
      "We can only take the report with your agreement."),
 ]
@@ -309,12 +309,12 @@ def test_each_field_error_is_shown_next_to_its_field(app, client, lang, field, f
 
 
 SCREENSHOT_ERRORS = [
-    ([(plain_png(), f"s{i}.png") for i in range(6)], "Al massimo 5 schermate, per favore.",
+    ([(plain_png(), f"s{i}.png") for i in range(6)], "Al massimo 5 screenshot, per favore.",
      "At most 5 screenshots, please."),
-    ([(b"%PDF-1.4 not an image at all", "evidence.png")], "evidence.png non è un'immagine PNG o JPEG.",
+    ([(b"%PDF-1.4 not an image at all", "evidence.png")], "evidence.png non è un’immagine PNG o JPEG.",
      "evidence.png is not a PNG or JPEG image."),
     ([(b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "x.jpg")],
-     "x.jpg non è un'immagine PNG o JPEG.", "x.jpg is not a PNG or JPEG image."),
+     "x.jpg non è un’immagine PNG o JPEG.", "x.jpg is not a PNG or JPEG image."),
     ([(b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024), "big.png")], "big.png supera i 5 MB.",
      "big.png is larger than 5 MB."),
 ]
@@ -326,7 +326,7 @@ def _gif() -> bytes:
     return out.getvalue()
 
 
-SCREENSHOT_ERRORS.append(([(_gif(), "anim.gif")], "anim.gif non è un'immagine PNG o JPEG.",
+SCREENSHOT_ERRORS.append(([(_gif(), "anim.gif")], "anim.gif non è un’immagine PNG o JPEG.",
                           "anim.gif is not a PNG or JPEG image."))
 
 

@@ -43,16 +43,16 @@ def test_reporting_a_group_with_a_screenshot(registry, page, tmp_path):
     page.goto("/en/registry/report")
     page.get_by_label("Name of the group").fill("Browser group")
     page.get_by_label("Facebook address of the group or page").fill("facebook.com/groups/browsergroup")
-    page.get_by_label("Where it stands now").select_option("recreated")
+    page.get_by_label("Current status").select_option("recreated")
     page.get_by_label("When it happened").fill("07/2014")
-    page.get_by_label("What happened").fill("Taken overnight.")
+    page.get_by_label("Your account").fill("Taken overnight.")
     page.get_by_label("Screenshots").set_input_files(str(shot))
     page.get_by_label("Your name").fill("Anna")
     page.get_by_label("Your email").fill("anna@example.org")
     page.get_by_label("Administrator").check()
     page.get_by_label("I agree").check()
     page.get_by_role("button", name="Send the report").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Thank you! Now check your mail"
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you! Now check your email"
     [report] = reports()
     assert report.status == ReportStatus.pending_email and report.hijacked_on == "2014-07"
     assert len(report.screenshots) == 1 and report.facebook_url == "https://www.facebook.com/groups/browsergroup"

@@ -226,7 +226,7 @@ def test_csv_is_utf8_with_a_header_and_safe_in_spreadsheets(seeded, client):
     assert filtered.count("\r\n") == 2
 
 
-@pytest.mark.parametrize("lang, title", [("it", "Registro dei gruppi rubati: nuove schede"),
+@pytest.mark.parametrize("lang, title", [("it", "Registro dei gruppi dirottati: nuove schede"),
                                          ("en", "Registry of hijacked groups: new entries")])
 def test_atom_feed_per_language_newest_first(app, client, lang, title):
     add_group("Older", published_at=utcnow() - timedelta(days=3))

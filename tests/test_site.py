@@ -42,8 +42,8 @@ def test_each_page_in_both_languages_links_its_twin(client, seeded, it_path, en_
 def test_titles_and_navigation_are_translated(client, seeded):
     it = page_text(client.get("/it/chi-siamo"))
     en = page_text(client.get("/en/about"))
-    assert "I gruppi dirottati" in it and "Vai al contenuto" in it and "La lettera" in it
-    assert "About the hijackings" in en and "Skip to content" in en and "The letter" in en
+    assert "Chi siamo e che cosa è successo" in it and "Vai al contenuto" in it and "La lettera" in it
+    assert "Who we are and what happened" in en and "Skip to content" in en and "The letter" in en
 
 
 @pytest.mark.parametrize("header,target", [

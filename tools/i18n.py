@@ -3,7 +3,8 @@ the English one is filled with the ids themselves.
 
   python tools/i18n.py update          extract, update both catalogs, fill English
   python tools/i18n.py set FILE.json   set Italian translations from {"msgid": "msgstr", …}
-                                       (plural ids: {"msgid": ["singular", "plural"]})
+                                       (plural ids: {"msgid": ["singular", "plural"]};
+                                       with a context: {"context\u0004msgid": "msgstr"})
   python tools/i18n.py check           list untranslated or fuzzy messages; exit 1 if any
 
 Runs under a lock file, so that several people (or helpers) can update at once.
@@ -52,8 +53,8 @@ def pybabel(*args):
 
 
 def update():
-    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--add-comments=I18N:", "--no-location",
-            "--sort-output", "--project", "Dear Humanity", "--version", "1",
+    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_pgettext:1c,2", "--add-comments=I18N:",
+            "--no-location", "--sort-output", "--project", "Dear Humanity", "--version", "1",
             "--msgid-bugs-address", "-", "-o", str(POT), ".")
     for lang in LANGS:
         if not po_path(lang).exists():
@@ -75,7 +76,9 @@ def set_italian(path):
     catalog = load("it")
     missing = []
     for key, value in data.items():
-        message = catalog.get(key)
+        # "context\u0004msgid" for a message with a context (pgettext), as gettext spells it.
+        context, _, msgid = key.rpartition("\u0004")
+        message = catalog.get(msgid, context or None)
         if message is None:
             missing.append(key)
             continue

@@ -98,7 +98,7 @@ DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
 class PublishForm(FlaskForm):
     """The public entry as the moderator edits it before publishing (both languages)."""
 
-    name = StringField(_l("Group name"), validators=[DataRequired(_l("Enter the group's name.")),
+    name = StringField(_l("Group name"), validators=[DataRequired(_l("Enter the group’s name.")),
                                                      Length(max=300)])
     facebook_url = StringField(_l("Facebook address"), validators=[Optional(), Length(max=300)])
     status = SelectField(_l("Status"), choices=status_choices, validate_choice=True)

@@ -26,7 +26,7 @@ def _labels() -> dict:
     return {
         "status_labels": STATUS_LABELS, "crew_labels": CREW_LABELS, "reject_labels": REJECT_LABELS,
         "report_status_labels": {
-            ReportStatus.pending_email: _("Waiting for the reporter's confirmation"),
+            ReportStatus.pending_email: _("Waiting for the reporter’s confirmation"),
             ReportStatus.queued: _("In the queue"),
             ReportStatus.published: _("Published"),
             ReportStatus.rejected: _("Rejected"),

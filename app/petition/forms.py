@@ -132,7 +132,7 @@ class SignForm(PublicForm):
                                        Length(max=500, message=_l("At most %(max)d characters, please.")),
                                        NoHiddenCharacters()],
                            render_kw={"maxlength": 500, "rows": 4})
-    public = BooleanField(_l("Show my name and city on the public list of signers"), default=False)
+    public = BooleanField(_l("Show my name, city, group and reason on the public list"), default=False)
     privacy = BooleanField(_l("I have read the privacy notice"),
                            validators=[DataRequired(
                                _l("Please confirm that you have read the privacy notice."))])

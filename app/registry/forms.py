@@ -4,7 +4,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, MultipleFileField, RadioField, SelectField, StringField,
                      TextAreaField)
@@ -35,7 +35,7 @@ CREW_LABELS = {
     Crew.shitstorm_nameless: "Shitstorm / Nameless",
     Crew.shitarmy: "ShitArmy",
     Crew.other: _l("Another crew"),
-    Crew.unknown: _l("Unknown"),
+    Crew.unknown: lazy_pgettext("crew", "Unknown"),
 }
 ROLE_LABELS = {
     ReporterRole.admin: _l("Administrator"),
@@ -87,16 +87,16 @@ class ReportForm(PublicForm):
     # The group's and the reporter's names go into the mails we send: no web addresses in them,
     # or anyone could mail a link to anyone through us.
     name = StringField(_l("Name of the group"), filters=[strip_filter, single_line_filter],
-                       validators=[DataRequired(_l("Please enter the group's name.")),
+                       validators=[DataRequired(_l("Please enter the group’s name.")),
                                    Length(max=300, message=_l("At most %(max)d characters, please.")),
                                    NoHiddenCharacters(), NoUrl()])
     facebook_url = StringField(_l("Facebook address of the group or page"), filters=[strip_filter],
-                               validators=[DataRequired(_l("Please enter the group's Facebook address."))],
+                               validators=[DataRequired(_l("Please enter the group’s Facebook address."))],
                                render_kw={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"})
-    status = SelectField(_l("Where it stands now"),
+    status = SelectField(_l("Current status"),
                          choices=[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
                          default=GroupStatus.hijacked.value)
-    crew = SelectField(_l("Who took it"),
+    crew = SelectField(_l("Hijacked by"),
                        choices=[SelectChoice(c.value, label) for c, label in CREW_LABELS.items()],
                        default=Crew.unknown.value)
     hijacked_on = StringField(_l("When it happened"), filters=[strip_filter],
@@ -104,7 +104,7 @@ class ReportForm(PublicForm):
     members_at_hijack = StringField(_l("Members at the time"), filters=[strip_filter],
                                     render_kw={"inputmode": "numeric"})
     members_after = StringField(_l("Members now"), filters=[strip_filter], render_kw={"inputmode": "numeric"})
-    account = TextAreaField(_l("What happened"), filters=[strip_filter, _newlines],
+    account = TextAreaField(_l("Your account"), filters=[strip_filter, _newlines],
                             validators=[DataRequired(_l("Please tell us what happened.")),
                                         Length(max=MAX_ACCOUNT, message=_l(
                                             "At most %(max)d characters, please (you wrote %(length)d).")),
@@ -123,9 +123,9 @@ class ReportForm(PublicForm):
     reporter_email = StringField(_l("Your email"), filters=[strip_filter],
                                  validators=[DataRequired(_l("Please enter your email address."))],
                                  render_kw={"autocomplete": "email", "type": "email"})
-    reporter_role = RadioField(_l("You were in the group as"),
+    reporter_role = RadioField(_l("Your role in the group"),
                                choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
-                               validators=[InputRequired(_l("Please tell us what you were in the group."))])
+                               validators=[InputRequired(_l("Please tell us your role in the group."))])
     consent = BooleanField(
         _l("I agree that moderators may use this report, and publish the facts and the evidence "
            "I choose to send, never my name or my email."),
@@ -142,7 +142,7 @@ class ReportForm(PublicForm):
         try:
             field.data = service.normalize_facebook_url(field.data)
         except service.NotFacebook:
-            raise ValidationError(_l("Please enter the address of a Facebook group or page, like "
+            raise ValidationError(_l("Please enter the address of a Facebook group or page, for example "
                                      "https://www.facebook.com/groups/123456789.")) from None
 
     def validate_hijacked_on(self, field):
@@ -160,7 +160,7 @@ class ReportForm(PublicForm):
         try:
             value = parse_members(field.data)
         except ValueError:
-            raise ValidationError(_l("Please enter a number, like 12000, or leave it empty.")) from None
+            raise ValidationError(_l("Please enter a number, for example 12,000, or leave it empty.")) from None
         if value is not None and value > MAX_MEMBERS:
             raise ValidationError(_l("That number is too large."))
         return value
@@ -178,7 +178,7 @@ class ReportForm(PublicForm):
         try:
             field.data = validate_email(field.data or "", check_deliverability=False).normalized
         except EmailNotValidError:
-            raise ValidationError(_l("Please enter a valid email address, like name@example.com.")) from None
+            raise ValidationError(_l("Please enter a valid email address, for example name@example.com.")) from None
 
     def validate_evidence(self, field):
         """At most five http(s) addresses, one per line."""

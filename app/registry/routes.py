@@ -40,7 +40,7 @@ def _sort_labels() -> dict[str, str]:
     """The sort options, translated."""
     return {
         "name": _("Name (A to Z)"), "-date": _("Date (newest first)"), "date": _("Date (oldest first)"),
-        "-members": _("Members (most first)"), "members": _("Members (fewest first)"),
+        "-members": _("Most members first"), "members": _("Fewest members first"),
         "-added": _("Recently added"),
     }
 
