@@ -12,7 +12,7 @@ from conftest import html_part, text_part
 from test_campaign_helpers import (CONFIRM_LINK, CONTACT, ENDORSE, approved_endorsement, endorse,
                                    endorsement_data, logged_in)
 
-CHECK_MAIL = {"it": "Grazie! Ora controlla la posta", "en": "Thank you! Now check your mail"}
+CHECK_MAIL = {"it": "Grazie! Ora controlla la tua email", "en": "Thank you! Now check your email"}
 
 
 def rows() -> list[Endorsement]:
@@ -95,10 +95,10 @@ def test_endorsements_are_grouped_by_kind_apart_from_signatures_on_the_letter(se
 
 
 @pytest.mark.parametrize("lang, errors", [
-    ("it", ["Scrivi il nome.", "Scrivi la città.", "Scrivi un indirizzo web, come https://esempio.it.",
-            "Scrivi un indirizzo email valido, come nome@esempio.it."]),
-    ("en", ["Please enter the name.", "Please enter the city.", "Please enter a web address, like https://example.org.",
-            "Please enter a valid email address, like name@example.com."]),
+    ("it", ["Inserisci il nome.", "Inserisci la città.", "Inserisci un indirizzo web, per esempio https://example.org.",
+            "Inserisci un indirizzo email valido, per esempio nome@example.com."]),
+    ("en", ["Please enter the name.", "Please enter the city.", "Please enter a web address, for example https://example.org.",
+            "Please enter a valid email address, for example name@example.com."]),
 ])
 def test_the_form_shows_its_errors_in_both_languages_and_keeps_what_was_typed(client, smtp, lang, errors):
     response = endorse(client, lang, name="", city="", homepage="https://exa mple", email="not-an-address",

@@ -70,11 +70,11 @@ def valid_website(form, field):
         parts = urlsplit(field.data)
         parts.port  # noqa: B018  (raises on a bad port)
     except ValueError:
-        raise ValidationError(_l("Please enter a web address, like https://example.org.")) from None
+        raise ValidationError(_l("Please enter a web address, for example https://example.org.")) from None
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or "." not in host or parts.username or parts.password \
             or any(c.isspace() for c in field.data):
-        raise ValidationError(_l("Please enter a web address, like https://example.org."))
+        raise ValidationError(_l("Please enter a web address, for example https://example.org."))
 
 
 class EndorsementForm(PublicForm):
