@@ -31,8 +31,10 @@ def free_port() -> int:
 def prepare(env: dict[str, str], seed: bool = True) -> None:
     """`flask db upgrade` and `flask seed` with `env` (as `make setup` does)."""
     for command in (["db", "upgrade"], ["seed"]) if seed else (["db", "upgrade"],):
-        subprocess.run([str(FLASK), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        done = subprocess.run([str(FLASK), "--app", "wsgi", *command], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
 
 
 def alive(pid: int) -> bool:
