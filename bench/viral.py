@@ -281,7 +281,7 @@ def main(argv=None) -> int:
         prefix = f"bench-{secrets.token_hex(4)}:"
         env = instance.instance_env(tmp, "outbox", db_uri)
         env.update(FLASK_SITE_URL=site, FLASK_MAIL_SERVER="127.0.0.1", FLASK_MAIL_PORT=str(smtp_port),
-                   FLASK_MAIL_BACKEND="smtp", FLASK_MAIL_SEND_ON_COMMIT="false",
+                   FLASK_MAIL_BACKEND="smtp",
                    FLASK_RATELIMIT_STORAGE_URI=args.redis, FLASK_RATELIMIT_KEY_PREFIX=prefix,
                    FLASK_CACHE_TYPE="RedisCache", FLASK_CACHE_REDIS_URL=args.redis, FLASK_CACHE_KEY_PREFIX=prefix,
                    GUNICORN_ACCESSLOG=str(tmp / "gunicorn-access.log"), GUNICORN_LOGLEVEL="warning")

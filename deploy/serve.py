@@ -52,8 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="gunicorn instances (env INSTANCES, default 1)")
     p.add_argument("--senders", type=int, default=int(os.environ.get("SENDERS") or 1),
                    help="outbox senders (env SENDERS, default 1)")
-    p.add_argument("--mail-interval", type=float, default=float(os.environ.get("MAIL_INTERVAL") or 1),
-                   help="seconds a sender waits when the outbox is empty (env MAIL_INTERVAL, default 1)")
+    p.add_argument("--mail-interval", type=float, default=float(os.environ.get("MAIL_INTERVAL") or 0),
+                   help="seconds an idle sender waits before looking again (env MAIL_INTERVAL; "
+                        "default: the app's FLASK_MAIL_POLL_SECONDS)")
     p.add_argument("--prefix", default=os.environ.get("NGINX_PREFIX") or str(ROOT / "instance" / "nginx"),
                    help="nginx's directory (default instance/nginx)")
     p.add_argument("--logs", default="",
@@ -72,8 +73,6 @@ def app_environment(port: int) -> dict[str, str]:
     """The environment for gunicorn and the senders: ours, with the proxy's defaults."""
     env = dict(os.environ)
     env.setdefault("FLASK_PROXY_COUNT", "1")  # nginx is the one proxy in front
-    # Mail leaves through the senders only, never from a web worker after its answer.
-    env.setdefault("FLASK_MAIL_SEND_ON_COMMIT", "false")
     return env
 
 
@@ -223,8 +222,9 @@ def serve(args: argparse.Namespace) -> int:
                 raise SystemExit(sup.dead() or "interrupted, or an instance did not answer /healthz in 60 s")
             state["instances"].append({"port": port, "pid": proc.pid})
         for i in range(1, args.senders + 1):
+            interval = ["--interval", str(args.mail_interval)] if args.mail_interval else []
             proc = sup.start(f"sender-{i}", [str(VENV_BIN / "flask"), "--app", "wsgi", "mail", "send", "--loop",
-                                             "--interval", str(args.mail_interval)], env)
+                                             *interval], env)
             state["senders"].append(proc.pid)
         # nginx last, stopped first (graceful: it finishes the requests in flight).
         proc = sup.start("nginx", nginx_cmd, env, stop_signal=signal.SIGQUIT)

@@ -115,10 +115,26 @@ def sign(stack, base: str, email: str, source: str, headers: dict | None = None)
     return call(base, "POST", "/it/firma", fields, sent, source=source)
 
 
+def settle(stack, seconds: float = 15) -> None:
+    """Wait until the mail senders have registered every submitted signature (the sign POST
+    only records a submission; a sender turns it into a signature within a second or so)."""
+    from sqlalchemy import inspect, text
+
+    with stack.app.app_context():
+        if "signature_submission" in inspect(db.engine).get_table_names():
+            deadline = time.monotonic() + seconds
+            while db.session.scalar(text("SELECT count(*) FROM signature_submission")):
+                assert time.monotonic() < deadline, "submissions still waiting for a sender"
+                db.session.rollback()
+                time.sleep(0.1)
+        db.session.remove()
+
+
 def signatures(stack, email_like: str) -> list:
-    """The signature rows whose address matches (SQL LIKE)."""
+    """The signature rows whose address matches (SQL LIKE), once the senders have caught up."""
     from app.models import Signature
 
+    settle(stack)
     with stack.app.app_context():
         rows = list(db.session.scalars(select(Signature).where(Signature.email.like(email_like))))
         db.session.remove()
