@@ -35,12 +35,13 @@ def create_app(config_class: type = Config) -> Flask:
     app.config.from_prefixed_env()
     _finish_config(app)
 
-    from app import cache, cli, errors, i18n, outbox, security
+    from app import cache, cli, errors, formats, i18n, outbox, security
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
+    formats.init_app(app)  # after Babel, whose date filters it takes away
     i18n.init_app(app)  # before CSRF: a refused back-office POST answers in the chosen language
     csrf.init_app(app)
     limiter.init_app(app)

@@ -24,24 +24,25 @@ def localized_route(bp, paths: dict[str, str], **options):
 
 
 def current_lang() -> str:
-    """The language of this request as a plain code ("it" or "en"). The site's locales are
-    bare languages, so the Locale's `language` is the whole code (str() would rebuild it)."""
+    """The language of this request as a plain code ("it" or "en"): the Locale's `language`
+    (str() would give the Babel locale, "en_GB")."""
     locale = get_locale()
     return locale.language if locale else "it"
 
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: the URL's language, else the moderator's choice kept in
-    the session (back office), else the browser's preference, else Italian."""
+    the session (back office), else the browser's preference, else Italian; as a Babel locale
+    ("en_GB" for English: the catalog is translations/en, which gettext finds for en_GB)."""
     from flask import current_app
+
+    from app.formats import babel_locale
 
     languages = current_app.config["LANGUAGES"]
     lang = g.get(LANG_ARG)
-    if lang in languages:
-        return lang
-    if request and session.get("lang") in languages:
-        return session["lang"]
-    return browser_lang()
+    if lang not in languages:
+        lang = session["lang"] if request and session.get("lang") in languages else browser_lang()
+    return babel_locale(lang)  # English pages format dates and numbers as en_GB
 
 
 def browser_lang() -> str:
@@ -119,11 +120,4 @@ def init_app(app: Flask) -> None:
             session["lang"] = lang
 
     app.jinja_env.globals.update(twin_url=twin_url, current_lang=current_lang)
-    app.jinja_env.filters["when"] = when
 
-
-def when(value) -> str:
-    """A moment as people read it in both languages, in Rome's time: "28 nov 2026, 20:10"."""
-    from flask_babel import format_datetime
-
-    return format_datetime(value, "d MMM y, HH:mm")

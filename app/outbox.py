@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import insert, or_, select, update
 
 from app.extensions import db, mail
+from app.formats import babel_locale
 from app.models import MailStatus, OutboxMail
 from app.models.base import utcnow
 
@@ -70,7 +71,7 @@ def render(template: str, lang: str, context: dict) -> tuple[str, str, str]:
     if present, else the text laid out by `email/layout.html`."""
     context = dict(context)
     site = context.pop("own_site", None) or own_site()
-    with force_locale(lang):
+    with force_locale(babel_locale(lang)):
         text = render_template(f"email/{template}.{lang}.txt", **context)
         subject, _, body = text.partition("\n")
         body = body.strip("\n") + "\n"
@@ -146,7 +147,7 @@ def sender_for(lang: str) -> str:
     name, addr = parseaddr(configured)
     if name:
         return configured
-    with force_locale(lang):
+    with force_locale(babel_locale(lang)):
         return formataddr((gettext("Dear Humanity"), addr))
 
 

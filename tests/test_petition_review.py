@@ -200,7 +200,7 @@ def test_chart_and_list_use_the_days_of_rome(seeded, client):
     for name, day in [("Late Winter", "2026-03-11"), ("Late Summer", "2026-07-11"), ("Early Summer", "2026-07-10")]:
         item = body.split(name)[1].split("</li>")[0]
         assert f'<time datetime="{day}">' in item
-    assert "Jul 11, 2026" in html.unescape(body.split("Late Summer")[1].split("</li>")[0])
+    assert "11 July 2026" in html.unescape(body.split("Late Summer")[1].split("</li>")[0])
 
 
 @pytest.mark.postgres

@@ -126,7 +126,7 @@ def test_letter_pdf_holds_the_letter_in_its_language(kit, lang):
     # What it is and when: the statement version, the generation time, the page's address.
     if lang == "it":
         assert "versione 2 del testo" in text and "Firme confermate" in text
-        assert "http://localhost/it/lettera" in text and "Dati al" in text
+        assert "http://localhost/it/lettera" in text and "Dati aggiornati al" in text
     else:
         assert "text version 2" in text and "Confirmed signatures" in text
         assert "http://localhost/en/letter" in text and "Figures as of" in text
@@ -193,7 +193,7 @@ def test_press_kit_holds_every_file_and_its_readme_hashes_match(kit):
     assert archive.read("open-letter-en.md") == kit.responses["md-en"].data
     # The key figures and their date, in both languages.
     assert "65.312" in readme and "65,312" in readme and "1.234" in readme
-    assert "Dati al" in readme and "Figures as of" in readme
+    assert "Dati aggiornati al" in readme and "Figures as of" in readme
 
 
 def test_csv_is_the_registrys_csv(kit):

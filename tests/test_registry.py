@@ -29,7 +29,7 @@ CONFIRM_BUTTON = {"it": "Conferma la mia segnalazione", "en": "Confirm my report
 SUBJECT = {"it": "Conferma la tua segnalazione", "en": "Confirm your report"}
 QUEUED_SUBJECT = {"it": "La tua segnalazione è in coda", "en": "Your report is in the queue"}
 STILL_HIJACKED = {"it": "Ancora in mano ai dirottatori", "en": "Still hijacked"}
-DAY = {"it": "18 luglio 2014", "en": "July 18, 2014"}
+DAY = {"it": "18 luglio 2014", "en": "18 July 2014"}
 MEMBERS = {"it": "12.000", "en": "12,000"}
 CANONICAL = "https://www.facebook.com/groups/cucinapovera"
 

@@ -130,7 +130,7 @@ def test_totals_say_at_least_when_some_counts_are_unknown(app, client):
 
 @pytest.mark.parametrize("lang, day, month, number", [
     ("it", "18 luglio 2014", "dicembre 2012", "85.000"),
-    ("en", "July 18, 2014", "December 2012", "85,000"),
+    ("en", "18 July 2014", "December 2012", "85,000"),
 ])
 def test_dates_and_numbers_follow_the_language(app, client, lang, day, month, number):
     add_group("Day group", hijacked_on="2014-07-18", members_at_hijack=85000)

@@ -85,8 +85,8 @@ def test_hijackers_address_is_plain_text_not_a_link(client, seeded):
 
 
 def test_numbers_are_formatted_per_locale(client, seeded):
-    assert "oltre 1.200.000" in page_text(client.get("/it/"))
-    assert "over 1,200,000" in page_text(client.get("/en/"))
+    assert "oltre 1,2 milioni" in page_text(client.get("/it/"))
+    assert "over 1.2 million" in page_text(client.get("/en/"))
 
 
 def test_letter_opening_on_home_page(client, seeded):

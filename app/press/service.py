@@ -23,12 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template, request, url_for
-from flask_babel import force_locale, format_datetime, format_decimal, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import force_locale, format_decimal, gettext as _, lazy_gettext as _l, ngettext
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 
 from app import stats
 from app.extensions import db
+from app.formats import babel_locale, when
 from app.letter.service import current_letter, statement_version
 from app.models import Crew, Group, GroupStatus
 
@@ -386,7 +387,7 @@ def _site_context(base: str | None = None):
 @contextmanager
 def _in(lang: str):
     """Render in `lang`: its translations and number and date formats."""
-    with force_locale(lang):
+    with force_locale(babel_locale(lang)):
         yield
 
 
@@ -395,8 +396,9 @@ def _context(edition: Edition, lang: str, generated: datetime) -> dict:
     f = edition.figures
     return {
         "edition": edition, "figures": f, "generated": generated,
-        "generated_text": format_datetime(generated, "long"),
-        "as_of": format_datetime(f.updated_at, "long"),
+        # With their Italian article: "generato il 1º dicembre…", "dati all’8 dicembre…".
+        "generated_text": when(generated, "il"),
+        "as_of": when(f.updated_at, "al"),
         "n": {k: format_decimal(getattr(f, k)) for k in
               ("signatures", "admins", "groups", "members_affected", "groups_without_count")},
         "letter_url": url_for("letter.letter", lang_code=lang, _external=True),
@@ -600,7 +602,7 @@ def _render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
             line = _("Facebook groups hijacked, in the public registry")
             detail = _("at least %(members)s members affected",
                        members=format_decimal(f.members_affected))
-        as_of = _("As of %(date)s", date=format_datetime(f.updated_at, "medium"))
+        as_of = _("As of %(date)s", date=when(f.updated_at, "al"))
         source = url_for("press.index", _external=True)
         address = source.split("://", 1)[-1]
     draw.text((80, 70), title, font=ImageFont.truetype(bold, 56), fill="#ffffff")

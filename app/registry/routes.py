@@ -5,9 +5,10 @@ import math
 
 from flask import (abort, current_app, redirect, render_template, request, send_file, session,
                    url_for)
-from flask_babel import format_date, format_decimal, gettext as _, ngettext
+from flask_babel import format_decimal, gettext as _, ngettext
 
 from app.extensions import client_ip, limiter
+from app.formats import day, month
 from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
 from app.registry import bp, service
@@ -25,7 +26,7 @@ def day_or_month(value: str | None) -> str:
     parsed = service.parse_hijacked_on(value or "")
     if parsed is None:
         return ""
-    return format_date(parsed, "long") if len(value) == 10 else format_date(parsed, "LLLL y")
+    return day(parsed) if len(value) == 10 else month(parsed)
 
 
 @bp.context_processor
