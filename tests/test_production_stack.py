@@ -269,3 +269,14 @@ def test_nginx_limits_a_flood_of_posts_from_one_address(stack):
     assert 429 in statuses
     assert statuses[0] != 429  # a person posting a form is never refused
     assert call(stack.url, "GET", "/healthz", source=ip).status == 200  # GETs are not limited
+
+
+def test_a_forged_forwarded_prefix_or_host_never_reaches_a_page(stack):
+    """The attack of the 2026-12-01 review, through the proxy: a visitor's own X-Forwarded-Prefix
+    or X-Forwarded-Host must not end up in a page that nginx then serves to everyone."""
+    forged = {"X-Forwarded-Prefix": "//evil.example", "X-Forwarded-Host": "evil.example"}
+    for path in ("/en/letter?utm=1", "/it/firma?utm=1"):
+        attacked = call(stack.url, "GET", path, headers=forged, source=new_ip())
+        assert attacked.status == 200 and b"evil.example" not in attacked.body
+        after = call(stack.url, "GET", path, source=new_ip())
+        assert b"evil.example" not in after.body
