@@ -39,6 +39,8 @@ setup: catalogs
 ## run: everything a fresh machine needs, then serve on http://$(HOST):$(PORT), with the
 ## outbox sender beside it (mails the server could not send right away go out within seconds)
 run: setup
+	@[ -n "$$FLASK_DATA_CONTROLLER" ] || echo "warning: FLASK_DATA_CONTROLLER is empty: the privacy notice names no data controller"
+	@[ -n "$$FLASK_PRIVACY_CONTACT" ] || echo "warning: FLASK_PRIVACY_CONTACT is empty: the privacy notice gives no address for privacy requests"
 	export FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1}; \
 	$(BIN)/flask mail send --loop --interval 5 & sender=$$!; \
 	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \

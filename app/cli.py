@@ -23,8 +23,8 @@ def seed_command():
 @click.command("purge")
 @with_appcontext
 def purge_command():
-    """Daily clean-up: unconfirmed signatures and reports whose 7-day link expired (with their
-    mails and screenshots), and client-IP hashes older than 30 days."""
+    """Daily clean-up: unconfirmed signatures and reports whose link expired (with their
+    mails and screenshots), and client-IP hashes older than IP_HASH_DAYS (settings)."""
     from app.petition import service as petition
     from app.registry import service as registry
 

@@ -71,6 +71,14 @@ class Config:
     ADMIN_TOTP_ISSUER = "Cara Umanità"  # the name authenticator apps show for the account
 
     PRESS_CONTACT = ""  # shown on the press page when set
+    # The privacy notice (GDPR art. 13): who the data controller is (name and postal address)
+    # and where to write about personal data. `make run` warns while they are empty.
+    DATA_CONTROLLER = ""
+    PRIVACY_CONTACT = ""
+    # Retention, used by the code and shown on the privacy notice (so the two cannot differ):
+    SIGNATURE_LINK_DAYS = 7  # a signature's confirm link works this long; unconfirmed, it is erased then
+    REPORT_LINK_DAYS = 7  # the same for a report (with its screenshots)
+    IP_HASH_DAYS = 30  # the keyed hash of a signer's or reporter's IP is dropped after this
     # Where generated documents (PDFs, ZIP) and uploads are kept; None: inside instance/.
     DOCUMENTS_DIR = None
     UPLOADS_DIR = None

@@ -95,6 +95,7 @@ def test_no_module_formats_a_date_but_the_helpers():
     assert offenders == []
 
 
+MONTHS_EN = "January|February|March|April|May|June|July|August|September|October|November|December"
 MONTHS_IT = "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
 WRONG = {
     "it": [
@@ -104,7 +105,7 @@ WRONG = {
         r"\b\d{1,2}:\d{2}:\d{2}\b|\bCET\b|\bCEST\b|[+-]0[12]00\b",
     ],
     "en": [
-        r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2},",
+        rf"\b(?:{MONTHS_EN}) \d{{1,2}},",
         r"\b\d{1,2} (?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b",
         r"\b\d{1,2}:\d{2}:\d{2}\b|\b[AP]M\b|\bCET\b|[+-]0[12]00\b",
     ],
@@ -112,7 +113,7 @@ WRONG = {
 
 
 RIGHT = {"it": rf"\b(?:1º|[12]?\d|3[01]) (?:{MONTHS_IT}) \d{{4}}\b",
-         "en": r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"}
+         "en": rf"\b\d{{1,2}} (?:{MONTHS_EN}) \d{{4}}\b"}
 
 
 def visible_text(html: str) -> str:

@@ -1,4 +1,6 @@
 """Home, letter, about and privacy pages; the bare / redirect; /healthz."""
+from datetime import date
+
 from flask import abort, current_app, make_response, redirect, render_template, url_for
 from sqlalchemy import text
 
@@ -43,10 +45,32 @@ def about():
     return render_template("letter/about.html", stats=figures())
 
 
+# The day the privacy notice's text last changed (templates/letter/_privacy.*.html): change
+# it with the text.
+PRIVACY_UPDATED = date(2026, 12, 1)
+
+
+def _seconds(value) -> int:
+    """A duration setting in seconds (Flask takes an int or a timedelta)."""
+    return int(value.total_seconds()) if hasattr(value, "total_seconds") else int(value)
+
+
+def privacy_facts(config) -> dict:
+    """What the privacy notice states from the settings the code uses (controller, contact,
+    retention), so that the page cannot drift from what `flask purge` does."""
+    return {
+        "controller": config.get("DATA_CONTROLLER") or "", "contact": config.get("PRIVACY_CONTACT") or "",
+        "signature_days": config["SIGNATURE_LINK_DAYS"], "report_days": config["REPORT_LINK_DAYS"],
+        "ip_hash_days": config["IP_HASH_DAYS"],
+        "session_hours": _seconds(config["PERMANENT_SESSION_LIFETIME"]) // 3600,
+        "updated": PRIVACY_UPDATED,
+    }
+
+
 @localized_route(bp, {"it": "/privacy", "en": "/privacy"})
 def privacy():
-    """What we keep, why, for how long, and how to have it erased."""
-    return render_template("letter/privacy.html")
+    """The privacy notice (GDPR art. 13 and 14): who, what, why, for how long, your rights."""
+    return render_template("letter/privacy.html", facts=privacy_facts(current_app.config))
 
 
 @bp.route("/healthz")

@@ -28,8 +28,17 @@ from app.security import ip_hash, new_token, token_digest
 from app.ttl import Remembered
 
 log = logging.getLogger(__name__)
-LINK_DAYS = 7  # a confirm link lasts this long; an unconfirmed signature is purged after it
-IP_HASH_DAYS = 30  # the hashed IP is kept this long, for abuse analysis
+
+
+def link_days() -> int:
+    """How long a confirm link lasts; an unconfirmed signature is purged after it (SIGNATURE_LINK_DAYS)."""
+    return current_app.config["SIGNATURE_LINK_DAYS"]
+
+
+def ip_hash_days() -> int:
+    """How long the hashed IP is kept, for abuse analysis (IP_HASH_DAYS, shown on the privacy notice)."""
+    return current_app.config["IP_HASH_DAYS"]
+
 MAX_MAILS = 5  # mails per signature, whatever anyone submits
 PER_PAGE = 50
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -132,7 +141,7 @@ def sign(data: SignatureData, lang: str, ip: str) -> None:
     person has signed already."""
     suspect = over_rate_limit(ip)
     now = utcnow()
-    expires = now + timedelta(days=LINK_DAYS)
+    expires = now + timedelta(days=link_days())
     token, digest = new_token()
     signature = {**_details(data, lang, suspect, ip_hash(ip)), "email": data.email,
                  "email_canonical": canonical_email(data.email), "status": SignatureStatus.pending,
@@ -148,7 +157,7 @@ def sign(data: SignatureData, lang: str, ip: str) -> None:
                 "expires_at": expires, "created_at": now})
             mail_id = prepared_insert(OutboxMail.__table__).execute(cursor, mail_row(
                 data.email, "signature_confirm", lang, ref=f"signature:{signature_id}",
-                name=data.name, days=LINK_DAYS, confirm_url=confirm_url))
+                name=data.name, days=link_days(), confirm_url=confirm_url))
     except prepared.integrity_errors():  # that person has signed already (or is signing right now)
         if not _has_signed(signature["email_canonical"]):
             raise  # another constraint failed: never answer "check your mail" for a lost signature
@@ -187,7 +196,7 @@ def _again(data: SignatureData, lang: str, suspect: bool, hashed_ip: str) -> Non
     if signature.status == SignatureStatus.pending:
         for column, value in _details(data, lang, suspect, hashed_ip).items():
             setattr(signature, column, value)
-        signature.expires_at = utcnow() + timedelta(days=LINK_DAYS)
+        signature.expires_at = utcnow() + timedelta(days=link_days())
         _send_confirm(signature.id, signature.email, signature.name, lang)
     else:
         withdraw_token = _new_link(signature.id, TokenPurpose.withdraw)
@@ -216,7 +225,7 @@ def _new_link(signature_id: int, purpose: TokenPurpose) -> str:
     digest is stored."""
     token, digest = new_token()
     now = utcnow()
-    expires = now + timedelta(days=LINK_DAYS) if purpose == TokenPurpose.confirm else None
+    expires = now + timedelta(days=link_days()) if purpose == TokenPurpose.confirm else None
     db.session.connection().execute(insert(SignatureToken.__table__), {
         "digest": digest, "signature_id": signature_id, "purpose": purpose, "expires_at": expires,
         "created_at": now})
@@ -226,7 +235,7 @@ def _new_link(signature_id: int, purpose: TokenPurpose) -> str:
 def _send_confirm(signature_id: int, email: str, name: str, lang: str) -> None:
     """Queue the mail with the confirm link, in `lang` (the language of the form just sent)."""
     token = _new_link(signature_id, TokenPurpose.confirm)
-    enqueue(email, "signature_confirm", lang, ref=f"signature:{signature_id}", name=name, days=LINK_DAYS,
+    enqueue(email, "signature_confirm", lang, ref=f"signature:{signature_id}", name=name, days=link_days(),
             confirm_url=absolute_url("petition.confirm", token=token, lang_code=lang))
 
 
@@ -311,7 +320,7 @@ def erase(signature_id: int) -> None:
 
 
 def purge(now: datetime | None = None) -> tuple[int, int]:
-    """Delete unconfirmed signatures whose links expired, and drop IP hashes older than 30 days.
+    """Delete unconfirmed signatures whose links expired, and drop IP hashes older than IP_HASH_DAYS.
     Returns (signatures deleted, IP hashes dropped); commits."""
     now = now or utcnow()
     expired = list(db.session.scalars(
@@ -321,7 +330,7 @@ def purge(now: datetime | None = None) -> tuple[int, int]:
     db.session.execute(delete(SignatureToken).where(SignatureToken.expires_at < now))
     dropped = db.session.execute(
         update(Signature).where(Signature.ip_hash.is_not(None),
-                                Signature.created_at < now - timedelta(days=IP_HASH_DAYS))
+                                Signature.created_at < now - timedelta(days=ip_hash_days()))
         .values(ip_hash=None)
     ).rowcount
     db.session.commit()

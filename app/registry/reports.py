@@ -3,7 +3,7 @@ senders never confirmed or we no longer need."""
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
@@ -14,8 +14,17 @@ from app.registry.images import CleanImage, remove_files
 from app.security import new_token, token_digest
 from app.text import fold
 
-CONFIRM_DAYS = 7  # a report's confirmation link works for this long
-IP_HASH_DAYS = 30  # the privacy page promises IP hashes go after 30 days
+
+
+def confirm_days() -> int:
+    """How long a report's confirmation link works; unconfirmed, it goes then (REPORT_LINK_DAYS)."""
+    return current_app.config["REPORT_LINK_DAYS"]
+
+
+def ip_hash_days() -> int:
+    """How long a report keeps its IP hash (IP_HASH_DAYS, shown on the privacy notice)."""
+    return current_app.config["IP_HASH_DAYS"]
+
 
 
 class NotFacebook(ValueError):
@@ -129,7 +138,7 @@ def submit_report(data: dict, evidence: list[str], images: list[CleanImage], lan
         enqueue(report.reporter_email, "report_confirm", lang, ref=f"report:{report.id}",
                 name=report.reporter_name, group_name=report.name, existing=report.group is not None,
                 confirm_url=url_for("registry.confirm", token=token, lang_code=lang, _external=True),
-                days=CONFIRM_DAYS)
+                days=confirm_days())
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -144,8 +153,8 @@ def report_for_token(token: str) -> Report | None:
 
 
 def link_expired(report: Report) -> bool:
-    """True when the confirmation link is older than CONFIRM_DAYS."""
-    return utcnow() - report.created_at > timedelta(days=CONFIRM_DAYS)
+    """True when the confirmation link is older than REPORT_LINK_DAYS."""
+    return utcnow() - report.created_at > timedelta(days=confirm_days())
 
 
 def confirm_report(report: Report) -> bool:
@@ -172,10 +181,10 @@ def confirm_and_notify(report: Report) -> bool:
 
 
 def purge_unconfirmed(now: datetime | None = None) -> int:
-    """Delete reports never confirmed within CONFIRM_DAYS, with their mails and screenshot files:
+    """Delete reports never confirmed within REPORT_LINK_DAYS, with their mails and screenshot files:
     we keep no personal data that its owner did not confirm (commits; files go only once the
     deletion is committed). Returns how many went."""
-    cutoff = (now or utcnow()) - timedelta(days=CONFIRM_DAYS)
+    cutoff = (now or utcnow()) - timedelta(days=confirm_days())
     stale = db.session.scalars(select(Report).where(Report.status == ReportStatus.pending_email,
                                                     Report.created_at < cutoff)).all()
     files = [shot.path for report in stale for shot in report.screenshots]
@@ -189,7 +198,7 @@ def purge_unconfirmed(now: datetime | None = None) -> int:
 
 def drop_old_ip_hashes(now: datetime | None = None) -> int:
     """Forget the IP hash of reports older than IP_HASH_DAYS (commits). Returns how many."""
-    cutoff = (now or utcnow()) - timedelta(days=IP_HASH_DAYS)
+    cutoff = (now or utcnow()) - timedelta(days=ip_hash_days())
     dropped = db.session.execute(
         update(Report).where(Report.ip_hash.is_not(None), Report.created_at < cutoff)
         .values(ip_hash=None)
@@ -200,6 +209,6 @@ def drop_old_ip_hashes(now: datetime | None = None) -> int:
 
 def purge_reports(now: datetime | None = None) -> dict:
     """The registry's part of `flask purge`: expired unconfirmed reports go, and IP hashes
-    older than 30 days are dropped (commits). Returns {"reports_deleted": n, "ip_hashes_dropped": n}."""
+    older than IP_HASH_DAYS are dropped (commits). Returns {"reports_deleted": n, "ip_hashes_dropped": n}."""
     now = now or utcnow()
     return {"reports_deleted": purge_unconfirmed(now), "ip_hashes_dropped": drop_old_ip_hashes(now)}

@@ -167,7 +167,7 @@ def report_sent():
     """After sending: check your mail (and, for a known group, that the report adds to it)."""
     slug = session.get("report_existing")
     existing = service.group_by_slug(slug) if slug else None
-    return render_template("registry/report_sent.html", existing=existing, days=service.CONFIRM_DAYS)
+    return render_template("registry/report_sent.html", existing=existing, days=service.confirm_days())
 
 
 def _prefill() -> dict | None:

@@ -33,7 +33,7 @@ from app.registry.moderation import (  # noqa: F401
     moderation_queue, publish_report, reject_report, unique_slug,
 )
 from app.registry.reports import (  # noqa: F401
-    CONFIRM_DAYS, IP_HASH_DAYS, NotFacebook, confirm_and_notify, confirm_report, create_report,
+    NotFacebook, confirm_days, confirm_and_notify, confirm_report, create_report,
     drop_old_ip_hashes, find_existing_group, link_expired, normalize_facebook_url, purge_reports,
     purge_unconfirmed, report_for_token, submit_report,
 )
