@@ -151,3 +151,24 @@ def test_the_checks_catch_what_they_are_for():
     assert not banned_hits("Registro dei gruppi dirottati", "it")
     assert STRAIGHT.search(TAG.sub("", "Leggi l'<a href=\"x\">informativa</a>"))
     assert not STRAIGHT.search(TAG.sub("", "Leggi l’<a href=\"x\">informativa</a>"))
+
+
+def test_every_mail_is_signed_once_by_the_coalition_and_greets_as_the_glossary_says(app):
+    """Rendered as the sender renders them: one sign-off (not the bare "Dear Humanity", which
+    reads like the start of a letter), and in English a capital after "Hello Maria,"."""
+    from app.outbox import render
+
+    sign_off = {"it": "— La coalizione “Cara Umanità”", "en": "— The “Dear Humanity” coalition"}
+    context = {"name": "Maria", "group_name": "Gruppo", "days": 7, "reason": "other", "message": "",
+               "existing": False}
+    with app.test_request_context():
+        for path in sorted((TEMPLATES / "email").glob("*.*.txt")):
+            template, lang = path.name.split(".")[0], template_lang(path)
+            _, body, _ = render(template, lang, context)
+            lines = [line for line in body.strip().splitlines() if line.strip()]
+            assert lines[-1] == sign_off[lang] and body.count(sign_off[lang]) == 1, path.name
+            assert "Dear Humanity\n" not in body + "\n" and "Cara Umanità\n" not in body + "\n", path.name
+            if lang == "en" and lines[0].startswith("Hello"):
+                assert lines[1][0].isupper(), (path.name, lines[1])
+            if template == "report_rejected":
+                assert "note below" not in body and "nota del moderatore qui sotto" not in body, path.name
