@@ -126,8 +126,9 @@ FIELD_ERRORS = [
     ("group_id", {"is_admin": "y", "group_id": "999999"}, CHOICE),
     ("reason", {"reason": "x" * 501}, ("Al massimo 500 caratteri, per favore.",
                                        "At most 500 characters, please.")),
-    ("privacy", {"privacy": None}, ("Conferma di aver letto l’informativa sulla privacy.",
-                                    "Please confirm that you have read the privacy notice.")),
+    ("privacy", {"privacy": None}, (
+        "Possiamo trattare i tuoi dati solo con il tuo consenso: spunta la casella.",
+        "We can only take your data with your consent: please tick the box.")),
     ("group_name", {"is_admin": "y"}, ("Scegli il tuo gruppo dall’elenco o scrivine il nome.",
                                        "Please choose your group from the list or type its name.")),
 ]

@@ -37,7 +37,7 @@ def test_sign_in_the_browser_with_csrf(seeded, page):
     page.goto("/en/sign")
     page.get_by_label("Full name").fill("Chiara Esposito")
     page.get_by_label("Email").fill("chiara@example.org")
-    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_label("I consent to my data being processed as the privacy notice explains").check()
     page.get_by_role("button", name="Sign the letter").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you! Now check your email"
     db.session.rollback()

@@ -103,8 +103,9 @@ class EndorsementForm(PublicForm):
                               validators=[Optional(), Length(max=500, message=_AT_MOST),
                                           NoFormulaStart(), NoUrl(), NoHiddenCharacters()],
                               render_kw={"maxlength": 500, "rows": 4})
-    privacy = BooleanField(_l("I have read the privacy notice"),
-                           validators=[DataRequired(_l("Please confirm that you have read the privacy notice."))])
+    privacy = BooleanField(_l("I consent to my data being processed as the privacy notice explains"),
+                           validators=[DataRequired(
+                               _l("We can only take your data with your consent: please tick the box."))])
 
     def data_for_service(self) -> EndorsementData:
         """The submitted values, for the service."""

@@ -133,9 +133,9 @@ class SignForm(PublicForm):
                                        NoHiddenCharacters()],
                            render_kw={"maxlength": 500, "rows": 4})
     public = BooleanField(_l("Show my name, city, group and reason on the public list"), default=False)
-    privacy = BooleanField(_l("I have read the privacy notice"),
+    privacy = BooleanField(_l("I consent to my data being processed as the privacy notice explains"),
                            validators=[DataRequired(
-                               _l("Please confirm that you have read the privacy notice."))])
+                               _l("We can only take your data with your consent: please tick the box."))])
 
     def __init__(self, *args, lang: str = "it", groups: list[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
