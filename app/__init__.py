@@ -2,9 +2,10 @@
 import logging
 import os
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import BadHost
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import DEV_SECRET_KEY, Config
@@ -16,15 +17,33 @@ class ConfigError(RuntimeError):
 
 class CampaignApp(Flask):
     """Flask, with absolute URLs on SITE_URL when it is set: links in mails, documents and
-    feeds never take the host from the request's Host header (which a client chooses)."""
+    feeds are SITE_URL plus our own path, never built on the request's Host header or script
+    root (which a client or a forwarded header could choose)."""
 
     def url_for(self, endpoint, *, _anchor=None, _method=None, _scheme=None, _external=None, **values):
         site = self.config.get("SITE_URL")
         if _external and site:
             path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
+            root = request.script_root if has_request_context() else ""
+            if root and path.startswith(root + "/"):
+                path = path[len(root):]  # SITE_URL already says where the site is mounted
             return site.rstrip("/") + path
         return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
                                _external=_external, **values)
+
+    def create_url_adapter(self, request):
+        """Flask's, except that a Host header no DNS name can have (a 300-character label) is
+        still answered with our 400 page: the request is bound to a neutral host, so that the
+        page's links can be built, and routing answers the 400."""
+        try:
+            return super().create_url_adapter(request)
+        except BadHost as error:
+            if request is None:
+                raise
+            request.routing_exception = error
+            return self.url_map.bind("localhost", script_name=request.script_root or "/",
+                                     url_scheme=request.scheme, path_info=request.path,
+                                     subdomain=self.url_map.default_subdomain or "")
 
 
 def create_app(config_class: type = Config) -> Flask:
@@ -35,9 +54,10 @@ def create_app(config_class: type = Config) -> Flask:
     app.config.from_prefixed_env()
     _finish_config(app)
 
-    from app import cache, cli, errors, formats, i18n, outbox, security
+    from app import cache, cli, errors, formats, i18n, outbox, security, urls
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    urls.init_app(app)  # first: bounded <int:…> converters before any route is registered
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -65,7 +85,10 @@ def create_app(config_class: type = Config) -> Flask:
 
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+        # Only what our proxy sets: the client's address and the scheme. Never X-Forwarded-Host
+        # or -Prefix, which a visitor can send and which would end up in links (SITE_URL is the host).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
+    app.wsgi_app = errors.LastResort(app.wsgi_app, app)  # outermost: answers when all else failed
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app

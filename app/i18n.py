@@ -84,15 +84,19 @@ def kept_url(endpoint: str, _external: bool = False, **values) -> str:
 
 
 def twin_url(lang: str, external: bool = False) -> str:
-    """This page in `lang` (same view, same arguments and query), or that language's home page."""
+    """This page in `lang` (same view, same path arguments, same query string), or that
+    language's home page. Query keys are appended as they came, never passed to url_for
+    (where `_external`, `_scheme` or `_method` would change how the link is built)."""
+    from app.urls import query_suffix
+
     rule = request.url_rule
     if rule is not None and LANG_ARG in rule.arguments and request.endpoint:
-        values = {**request.args.to_dict(), **(request.view_args or {}), LANG_ARG: lang}
-        return url_for(request.endpoint, _external=external, **values)
+        values = {**(request.view_args or {}), LANG_ARG: lang}
+        return url_for(request.endpoint, _external=external, **values) + query_suffix()
     if rule is not None and request.endpoint and request.endpoint != "static":
         # A page outside the language prefixes (back office): switch by query string.
-        values = {**request.args.to_dict(), **(request.view_args or {}), "lang": lang}
-        return url_for(request.endpoint, _external=external, **values)
+        path = url_for(request.endpoint, _external=external, **(request.view_args or {}))
+        return path + query_suffix(exclude=("lang",), extra=(("lang", lang),))
     return url_for("letter.home", lang_code=lang, _external=external)
 
 

@@ -233,6 +233,7 @@ def test_a_failed_insert_that_is_not_a_duplicate_is_not_answered_as_a_success(se
     group that does not exist) must not be answered with "check your mail" and a lost signature."""
     details = service._details
     monkeypatch.setattr(service, "_details", lambda *a: {**details(*a), "group_id": 999_999})
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer the crash as production does: the 500 page
     answer = sign(client, "en", email="lost@example.org", follow_redirects=False)
     assert answer.status_code == 500 and "check-your-mail" not in answer.headers.get("Location", "")
     db.session.rollback()

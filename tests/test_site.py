@@ -110,6 +110,7 @@ def test_server_error_is_translated(app, client):
 
     app.add_url_rule("/it/boom", "boom_it", boom)
     app.add_url_rule("/en/boom", "boom_en", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production; tests otherwise see the crash
     for path, phrase in (("/it/boom", "Qualcosa è andato storto"), ("/en/boom", "Something went wrong")):
         response = client.get(path)
         assert response.status_code == 500

@@ -17,6 +17,7 @@ from app.models import AuditLog, Group, Report, ReportStatus, Screenshot
 from app.models.registry import ReporterRole
 from app.registry import service as registry
 from app.text import fold
+from app.urls import MAX_INT, query_int
 
 PER_PAGE = 50
 
@@ -68,7 +69,7 @@ def queue():
     # queries for the whole page instead of three per row.
     query = registry.moderation_queue().options(
         selectinload(Report.group), selectinload(Report.evidence), selectinload(Report.screenshots))
-    pagination = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    pagination = db.paginate(query, page=query_int("page", 1), per_page=PER_PAGE, error_out=False)
     return render_template("admin/queue.html", reports=pagination.items, pagination=pagination)
 
 
@@ -229,11 +230,11 @@ def groups():
     query = select(Group).order_by(Group.id.desc())
     if form.validate() and form.q.data:
         term = fold(form.q.data)
-        if term.isdigit():
+        if term.isascii() and term.isdigit() and int(term) <= MAX_INT:  # an id INTEGER can hold
             query = query.where(Group.id == int(term))
         else:
             query = query.where(Group.name_folded.contains(term, autoescape=True))
-    pagination = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    pagination = db.paginate(query, page=query_int("page", 1), per_page=PER_PAGE, error_out=False)
     return render_template("admin/groups.html", form=form, pagination=pagination, **_labels())
 
 
@@ -294,5 +295,5 @@ def group_account(group_id: int):
 def audit():
     """The audit log, newest first."""
     query = select(AuditLog).order_by(AuditLog.id.desc())
-    pagination = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    pagination = db.paginate(query, page=query_int("page", 1), per_page=PER_PAGE, error_out=False)
     return render_template("admin/audit.html", entries=pagination.items, pagination=pagination)

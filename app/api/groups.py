@@ -12,6 +12,7 @@ from app.api import bp
 from app.extensions import db
 from app.models import Group
 from app.registry import service
+from app.urls import query_int
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -49,9 +50,11 @@ def groups():
     filters = _filters()
     sort = request.args.get("sort", "name")
     sort = sort if sort in service.SORTS else "name"
-    page = request.args.get("page", 1, type=int)
-    per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=int)
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+    # A page or size that is not a number in range is a 400, so that a typo never passes for
+    # the first page (and no number reaches the database past what it can hold).
+    page = query_int("page", 0) if "page" in request.args else 1
+    per_page = query_int("per_page", 0, maximum=MAX_PER_PAGE) if "per_page" in request.args else DEFAULT_PER_PAGE
+    if not page or not per_page:
         abort(400)
     totals = service.totals(**filters)
     rows, total = service.search_groups(sort=sort, page=page, per_page=per_page, total=totals["groups"],

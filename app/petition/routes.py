@@ -11,6 +11,7 @@ from app.petition import bp, service
 from app.petition.forms import ButtonForm, ConfirmForm, SignForm
 from app.security import MAILED_LINK_HEADERS, mailed_link_page
 from app.stats import figures
+from app.urls import query_int
 
 
 def new_sign_form(**kwargs) -> SignForm:
@@ -154,7 +155,7 @@ def withdrawn():
 @localized_route(bp, {"it": "/firme", "en": "/signatures"})
 def signatures():
     """The signers who agreed to be listed, newest first, with the chart over time."""
-    page = request.args.get("page", 1, type=int)
+    page = query_int("page", 1)
     days = service.daily_counts()
-    return render_template("petition/signatures.html", page=service.public_page(max(page, 1)),
+    return render_template("petition/signatures.html", page=service.public_page(page),
                            stats=figures(), chart=service.chart(days), local_date=service.local_date)

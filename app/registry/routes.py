@@ -14,6 +14,7 @@ from app.models.base import utcnow
 from app.registry import bp, service
 from app.registry.forms import CREW_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, ReportForm
 from app.security import ip_hash, mailed_link_page
+from app.urls import query_int
 
 PER_PAGE = 25
 STATUS_VALUES = {s.value for s in STATUS_LABELS}
@@ -66,7 +67,7 @@ def query_args(args: dict) -> dict:
 def index():
     """The public registry: search, filters, sorting, totals and pages."""
     args = search_args()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1)
     figures = service.totals(args["q"], args["status"], args["crew"])
     groups, total = service.search_groups(page=page, per_page=PER_PAGE, total=figures["groups"], **args)
     pages = max(math.ceil(total / PER_PAGE), 1)
