@@ -65,6 +65,7 @@ def create_app(config_class: type = Config) -> Flask:
     i18n.init_app(app)  # before CSRF: a refused back-office POST answers in the chosen language
     csrf.init_app(app)
     limiter.init_app(app)
+    limiter._storage_dead = False  # noqa: SLF001 - a new app presumes its storage up (tests make many)
     login_manager.init_app(app)
     outbox.init_app(app)
     security.init_app(app)

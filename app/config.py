@@ -40,6 +40,10 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down: every limit fails open to per-worker memory (logged once, Redis retried with
+    # back-off), and any other error of the limiter lets the request through.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_SIGN = "1 per minute;5 per 5 minutes"
     RATELIMIT_REPORT = "2 per minute;10 per hour"
     RATELIMIT_LOGIN = "5 per minute;20 per hour"
@@ -49,6 +53,13 @@ class Config:
     IP_HASH_KEY = None
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
     PROXY_COUNT = 0
+
+    # Report screenshots: the most pixels one may have (read from its header before decoding;
+    # 4096 × 8192 lets any phone's long screenshot pass), how many a worker decodes at once, and
+    # how long (s) a report waits for its turn before being asked to send again.
+    IMAGE_MAX_PIXELS = 4096 * 8192
+    IMAGE_DECODE_CONCURRENCY = 1
+    IMAGE_DECODE_WAIT = 20
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open for hours must still submit
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # five 5 MB screenshots plus the form

@@ -81,8 +81,8 @@ class LastResort:
                     self.app.config["PROPAGATE_EXCEPTIONS"] is None and (self.app.testing or self.app.debug)):
                 raise
             log.exception("no error page could be made for %s", environ.get("PATH_INFO", ""))
-            headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(FALLBACK_HTML))),
-                       ("Cache-Control", "no-store"), *HEADERS]
+            headers = [("Content-Type", "text/html; charset=utf-8"),
+                       ("Content-Length", str(len(FALLBACK_HTML))), ("Cache-Control", "no-store"), *HEADERS]
             start_response("500 INTERNAL SERVER ERROR", headers, _exc_info())
             return [FALLBACK_HTML]
 

@@ -1,4 +1,6 @@
 """Flask extensions, created here and wired to the app in `create_app` with `init_app`."""
+import ipaddress
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -31,11 +33,50 @@ def client_ip() -> str:
     return request.remote_addr or "0.0.0.0"
 
 
+def limit_key_for(ip: str) -> str:
+    """What a rate limit counts for the address `ip`: an IPv4 address itself, an IPv6 address's
+    /64 (one subscriber's network: its 2⁶⁴ addresses cost an attacker nothing), and an IPv4
+    address mapped into IPv6 as the IPv4 address."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def limit_key() -> str:
+    """This request's rate-limit key (`limit_key_for(client_ip())`): every limit uses it, the
+    decorated ones as the limiter's key_func and the counted-by-hand ones through `limit_hit`."""
+    return limit_key_for(client_ip())
+
+
+def limit_hit(item, scope: str, key: str) -> bool:
+    """Count one attempt against the limit `item` (a `limits` RateLimitItem) for `key` in
+    `scope`; True while within it. When the storage (Redis) is down the limit fails open: like
+    the decorated limits, it falls back to this worker's memory, and the outage is logged
+    once (Flask-Limiter's fallback state, so that its own check brings Redis back)."""
+    try:
+        return limiter.limiter.hit(item, scope, key)
+    except Exception:
+        if not limiter._storage_dead:  # noqa: SLF001 - the extension's own outage flag
+            limiter.logger.warning("Rate limit storage unreachable - falling back to in-memory storage")
+            limiter._storage_dead = True  # noqa: SLF001
+        try:
+            return limiter.limiter.hit(item, scope, key)
+        except Exception:  # no fallback configured: let the attempt through
+            return True
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
 mail = Mail()
 login_manager = LoginManager()
-# No default limits: each form declares its own. Storage comes from RATELIMIT_STORAGE_URI.
-limiter = Limiter(key_func=client_ip)
+# No default limits: each form declares its own. Storage comes from RATELIMIT_STORAGE_URI; when
+# it is down, limits fall back to each worker's memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
+limiter = Limiter(key_func=limit_key)

@@ -4,14 +4,14 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from app.text import FORMULA_START, HIDDEN_CHARACTERS, URLISH
+from app.safeform import SafeForm
+from app.text import FORMULA_START, HIDDEN_CHARACTERS, INVISIBLE_CHARACTERS, has_web_address
 
 
-class PublicForm(FlaskForm):
+class PublicForm(SafeForm):
     """A public form. `website` is a honeypot: people never see it, naive bots fill it in.
     Views treat a filled honeypot like success (same answer) and store nothing."""
 
@@ -43,19 +43,29 @@ class NoHiddenCharacters:
     def __init__(self, message=None):
         self.message = message or _l("This contains characters we cannot accept.")
 
+    pattern = HIDDEN_CHARACTERS
+
     def __call__(self, form, field):
-        if HIDDEN_CHARACTERS.search(field.data or ""):
+        if self.pattern.search(field.data or ""):
             raise ValidationError(self.message)
 
 
+class NoInvisibleCharacters(NoHiddenCharacters):
+    """Validator for names, cities and addresses: nor zero-width characters, direction marks
+    or soft hyphens, which hide inside a word."""
+
+    pattern = INVISIBLE_CHARACTERS
+
+
 class NoUrl:
-    """Validator: no web address ("http://…", "www.…", "something.com")."""
+    """Validator: no web address ("http://…", "www.…", "something.shop"), also disguised
+    (full-width dots, circled letters, zero-width spaces: see `app.text.has_web_address`)."""
 
     def __init__(self, message=None):
         self.message = message or _l("This cannot contain a web address.")
 
     def __call__(self, form, field):
-        if URLISH.search(field.data or ""):
+        if has_web_address(field.data or ""):
             raise ValidationError(self.message)
 
 

@@ -1,6 +1,5 @@
 """Back-office forms. All POST, all with CSRF (Flask-WTF)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (EmailField, IntegerField, PasswordField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
@@ -10,6 +9,7 @@ from app.models import Role
 from app.models.registry import RejectReason
 # One wording for statuses and crews, public pages and back office alike.
 from app.registry.forms import CREW_LABELS, STATUS_LABELS
+from app.safeform import SafeForm
 
 
 class LoginForm(PublicForm):
@@ -26,7 +26,7 @@ class LoginForm(PublicForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"})
 
 
-class CodeForm(FlaskForm):
+class CodeForm(SafeForm):
     """The six digits of the authenticator app, to finish enrolling it."""
 
     code = StringField(_l("Code from the app"), validators=[DataRequired(_l("Enter the code your app shows.")),
@@ -48,7 +48,7 @@ def _password_field(label):
 ROLE_LABELS = {Role.moderator: _l("Moderator"), Role.administrator: _l("Administrator")}
 
 
-class NewAccountForm(FlaskForm):
+class NewAccountForm(SafeForm):
     """An administrator creates an account; its owner enrols the second factor at first login."""
 
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address.")),
@@ -58,7 +58,7 @@ class NewAccountForm(FlaskForm):
     password = _password_field(_l("First password"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(SafeForm):
     """A new password for an account (an administrator's, or one's own with the current one)."""
 
     current = PasswordField(_l("Current password"), validators=[Optional(), Length(max=1000)],
@@ -69,7 +69,7 @@ class NewPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class ActionForm(FlaskForm):
+class ActionForm(SafeForm):
     """A form with nothing but its CSRF token: logout, publishing."""
 
 
@@ -95,7 +95,7 @@ REJECT_LABELS = {
 DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
 
 
-class PublishForm(FlaskForm):
+class PublishForm(SafeForm):
     """The public entry as the moderator edits it before publishing (both languages)."""
 
     name = StringField(_l("Group name"), validators=[DataRequired(_l("Enter the group’s name.")),
@@ -115,7 +115,7 @@ class PublishForm(FlaskForm):
     note = TextAreaField(_l("Public note for the timeline (optional)"), validators=[Length(max=2000)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(SafeForm):
     """Why the report is rejected (sent to the reporter), and an internal note."""
 
     reason = SelectField(_l("Reason"), choices=lambda: [(r.value, l) for r, l in REJECT_LABELS.items()],
@@ -125,7 +125,7 @@ class RejectForm(FlaskForm):
     note = TextAreaField(_l("Internal note (optional)"), validators=[Length(max=2000)], id="reject-note")
 
 
-class MergeForm(FlaskForm):
+class MergeForm(SafeForm):
     """The published entry a report adds information to."""
 
     group_id = IntegerField(_l("Number of the existing entry"), validators=[
@@ -134,21 +134,21 @@ class MergeForm(FlaskForm):
                          id="merge-note")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(SafeForm):
     """A new status for a published group, with a public note for its timeline."""
 
     status = SelectField(_l("New status"), choices=status_choices, validate_choice=True)
     note = TextAreaField(_l("Public note for the timeline (optional)"), validators=[Length(max=2000)])
 
 
-class AccountForm(FlaskForm):
+class AccountForm(SafeForm):
     """The group's public account in both languages."""
 
     account_it = TextAreaField(_l("Public account in Italian"), validators=[Length(max=8000)])
     account_en = TextAreaField(_l("Public account in English"), validators=[Length(max=8000)])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(SafeForm):
     """Searching the groups by name (GET, so no CSRF)."""
 
     class Meta:

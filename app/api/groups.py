@@ -53,7 +53,8 @@ def groups():
     # A page or size that is not a number in range is a 400, so that a typo never passes for
     # the first page (and no number reaches the database past what it can hold).
     page = query_int("page", 0) if "page" in request.args else 1
-    per_page = query_int("per_page", 0, maximum=MAX_PER_PAGE) if "per_page" in request.args else DEFAULT_PER_PAGE
+    per_page = (query_int("per_page", 0, maximum=MAX_PER_PAGE) if "per_page" in request.args
+                else DEFAULT_PER_PAGE)
     if not page or not per_page:
         abort(400)
     totals = service.totals(**filters)

@@ -2,7 +2,6 @@
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -12,11 +11,12 @@ from app.forms import (NoFormulaStart, NoHiddenCharacters, NoUrl, PublicForm, Va
                        single_line_filter, strip_filter)
 from app.models import EndorsementKind
 from app.petition.forms import has_letters, plain_text
+from app.safeform import SafeForm
 
 _AT_MOST = _l("At most %(max)d characters, please.")
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(SafeForm):
     """An update in both languages. Either may be left empty while it is a draft."""
 
     title_it = StringField(_l("Title in Italian"), filters=[strip_filter, single_line_filter],
@@ -35,7 +35,7 @@ class UpdateForm(FlaskForm):
         return {name: getattr(self, name).data or "" for name in ("title_it", "title_en", "body_it", "body_en")}
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(SafeForm):
     """Only a button (publish, unpublish…): its CSRF token and nothing else."""
 
 
@@ -114,11 +114,11 @@ class EndorsementForm(PublicForm):
                                statement=self.statement.data or "")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SafeForm):
     """The confirm button behind the mailed link: CSRF and nothing else."""
 
 
-class TimelineForm(FlaskForm):
+class TimelineForm(SafeForm):
     """A step of the demand's timeline, in both languages; no date for a step still to come."""
 
     happened_on = DateField(_l("Date (empty for a step still to come)"), validators=[Optional()],

@@ -5,13 +5,13 @@ from functools import lru_cache
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import (NoFormulaStart, NoHiddenCharacters, NoUrl, PublicForm, ValidEmail,
-                       single_line_filter, strip_filter)
+from app.forms import (NoFormulaStart, NoHiddenCharacters, NoInvisibleCharacters, NoUrl, PublicForm,
+                       ValidEmail, single_line_filter, strip_filter)
+from app.safeform import SafeForm
 from app.text import fold
 
 # Regions and groupings in the CLDR territory list that are not countries.
@@ -20,7 +20,7 @@ _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
 def plain_text():
     """Shown in public: not starting like a spreadsheet formula, no links, no hidden characters."""
-    return [NoFormulaStart(), NoUrl(), NoHiddenCharacters()]
+    return [NoFormulaStart(), NoUrl(), NoInvisibleCharacters()]
 
 
 def has_letters(form, field):
@@ -130,7 +130,7 @@ class SignForm(PublicForm):
     reason = TextAreaField(_l("Why do you sign? (optional)"), filters=[strip_filter],
                            validators=[Optional(),
                                        Length(max=500, message=_l("At most %(max)d characters, please.")),
-                                       NoHiddenCharacters()],
+                                       NoUrl(), NoHiddenCharacters()],
                            render_kw={"maxlength": 500, "rows": 4})
     public = BooleanField(_l("Show my name, city, group and reason on the public list"), default=False)
     privacy = BooleanField(_l("I consent to my data being processed as the privacy notice explains"),
@@ -157,7 +157,7 @@ class SignForm(PublicForm):
         return int(self.group_id.data) if self.is_admin.data and self.group_id.data else None
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(SafeForm):
     """A form that is only a button (confirm, withdraw): CSRF and nothing else."""
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import case, delete, extract, func, insert, literal_column, sele
 from sqlalchemy.orm import joinedload
 
 from app import prepared
-from app.extensions import db, limiter
+from app.extensions import db, limit_hit, limit_key_for, limiter
 from app.i18n import kept_url
 from app.models import Group, OutboxMail, Signature, SignatureStatus, SignatureToken, TokenPurpose
 from app.models.base import utcnow
@@ -98,7 +98,7 @@ def over_rate_limit(ip: str) -> bool:
     try:
         for item in parse_many(current_app.config["RATELIMIT_SIGN"]):
             # Hit every limit, so that the sustained one also counts attempts the burst one refused.
-            if not limiter.limiter.hit(item, "petition-sign", ip):
+            if not limit_hit(item, "petition-sign", limit_key_for(ip)):
                 over = True
     except Exception:  # the limits' storage (Redis) is down: take the signature, unmarked
         log.exception("rate limit storage unavailable; signature not checked")

@@ -5,15 +5,16 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l, lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, MultipleFileField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.forms import NoHiddenCharacters, NoUrl, PublicForm, single_line_filter, strip_filter
+from app.forms import (NoHiddenCharacters, NoInvisibleCharacters, NoUrl, PublicForm, single_line_filter,
+                       strip_filter)
 from app.models import Crew, GroupStatus, ReporterRole
 from app.registry import service
+from app.safeform import SafeForm
 
 MAX_ACCOUNT = 4000
 MAX_LINKS = 5
@@ -89,7 +90,7 @@ class ReportForm(PublicForm):
     name = StringField(_l("Name of the group"), filters=[strip_filter, single_line_filter],
                        validators=[DataRequired(_l("Please enter the group’s name.")),
                                    Length(max=300, message=_l("At most %(max)d characters, please.")),
-                                   NoHiddenCharacters(), NoUrl()])
+                                   NoInvisibleCharacters(), NoUrl()])
     facebook_url = StringField(_l("Facebook address of the group or page"), filters=[strip_filter],
                                validators=[DataRequired(_l("Please enter the group’s Facebook address."))],
                                render_kw={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"})
@@ -111,6 +112,7 @@ class ReportForm(PublicForm):
                                         NoHiddenCharacters()],
                             render_kw={"rows": 10, "maxlength": MAX_ACCOUNT})
     evidence = TextAreaField(_l("Links to evidence"), filters=[strip_filter, _newlines],
+                             validators=[NoInvisibleCharacters()],
                              render_kw={"rows": 5, "inputmode": "url", "spellcheck": "false"})
     screenshots = MultipleFileField(_l("Screenshots"),
                                     render_kw={"accept": "image/png,image/jpeg"})
@@ -118,7 +120,7 @@ class ReportForm(PublicForm):
                                 validators=[DataRequired(_l("Please enter your name.")),
                                             Length(max=200,
                                                    message=_l("At most %(max)d characters, please.")),
-                                            NoHiddenCharacters(), NoUrl()],
+                                            NoInvisibleCharacters(), NoUrl()],
                                 render_kw={"autocomplete": "name"})
     reporter_email = StringField(_l("Your email"), filters=[strip_filter],
                                  validators=[DataRequired(_l("Please enter your email address."))],
@@ -206,6 +208,9 @@ class ReportForm(PublicForm):
                     raise ValidationError(_l("%(file)s is larger than 5 MB.", file=name)) from None
                 if str(exc) == "pixels":
                     raise ValidationError(_l("%(file)s has too many pixels.", file=name)) from None
+                if str(exc) == "busy":
+                    raise ValidationError(_l("We are busy reading other screenshots: please send the "
+                                             "form again in a minute.")) from None
                 raise ValidationError(_l("%(file)s is not a PNG or JPEG image.", file=name)) from None
         self.clean_images = cleaned
 
@@ -244,5 +249,5 @@ def _web_address(text: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SafeForm):
     """The button behind the mailed link (a GET never confirms: mail scanners follow links)."""

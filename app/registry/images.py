@@ -1,19 +1,34 @@
-"""Screenshots sent with a report: re-encoded from their pixels alone, stored under UPLOADS_DIR."""
+"""Screenshots sent with a report: re-encoded from their pixels alone, stored under UPLOADS_DIR.
+
+Decoding is bounded: the pixel count is read from the file's header and checked against
+IMAGE_MAX_PIXELS before any pixel is decoded (a 154 kB PNG can hold 40 megapixels, 700 MB once
+decoded), and at most IMAGE_DECODE_CONCURRENCY images are decoded at once in a worker."""
 import io
 import secrets
+import threading
+import warnings
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.models import Screenshot
+from app.registry import bp
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 5 MB PNG can decompress to gigabytes: refuse before decoding
+MAX_PIXELS = 4096 * 8192  # the default of IMAGE_MAX_PIXELS: a tall phone screenshot passes
 
 
 class BadImage(ValueError):
-    """Not a PNG or JPEG we accept; the message is a code: "type", "size" or "pixels"."""
+    """Not a PNG or JPEG we accept; the message is a code: "type", "size", "pixels" or "busy"."""
+
+
+@bp.record_once
+def _decoding_slots(state) -> None:
+    """One semaphore per app (so per worker process): the images being decoded at once. It is a
+    limit, not a cache: it keeps no data."""
+    app: Flask = state.app
+    app.extensions["image_decoding"] = threading.BoundedSemaphore(app.config["IMAGE_DECODE_CONCURRENCY"])
 
 
 class CleanImage:
@@ -57,16 +72,42 @@ def remove_files(relative_paths) -> None:
 
 
 def clean_image(stream) -> CleanImage:
-    """Read an uploaded PNG or JPEG (at most 5 MB) and re-encode its pixels only."""
+    """Read an uploaded PNG or JPEG (at most 5 MB) and re-encode its pixels only, waiting for
+    a decoding slot of this worker (BadImage("busy") if none frees up in IMAGE_DECODE_WAIT s)."""
     data = stream.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise BadImage("size")
+    slots = current_app.extensions["image_decoding"]
+    if not slots.acquire(timeout=current_app.config["IMAGE_DECODE_WAIT"]):
+        raise BadImage("busy")
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        return _reencode(data, current_app.config["IMAGE_MAX_PIXELS"])
+    finally:
+        slots.release()
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    """The image's header only (Pillow decodes nothing yet), refused past `max_pixels`.
+    Pillow's own bomb check would call a huge image "not an image" (its error) or only warn:
+    ours comes first, with the right message."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data), formats=("PNG", "JPEG"))
+        except Image.DecompressionBombError:
+            raise BadImage("pixels") from None
+    if img.width * img.height > max_pixels:
+        img.close()
+        raise BadImage("pixels")
+    return img
+
+
+def _reencode(data: bytes, max_pixels: int) -> CleanImage:
+    """Decode a PNG or JPEG of at most `max_pixels` and re-encode its pixels alone."""
+    try:
+        with _open(data, max_pixels) as img:
             if img.format not in ("PNG", "JPEG"):
                 raise BadImage("type")
-            if img.width * img.height > MAX_PIXELS:
-                raise BadImage("pixels")
             fmt = img.format
             img.load()
             # Keep the picture the right way up, since its EXIF orientation goes away.
@@ -79,7 +120,7 @@ def clean_image(stream) -> CleanImage:
             pixels = Image.frombytes(img.mode, img.size, img.tobytes())
     except BadImage:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise BadImage("type") from None
     out = io.BytesIO()
     if fmt == "PNG":

@@ -145,9 +145,9 @@ def _report_limit() -> str:
 
 
 @localized_route(bp, {"it": "/registro/segnala", "en": "/registry/report"}, methods=["GET", "POST"])
-# Only accepted reports (a redirect to "check your mail") count against the limit: a form sent
-# back with errors must never cost the visitor what they typed.
-@limiter.limit(_report_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+# Every POST counts, valid or not: each one may carry five screenshots to decode, and a flood of
+# reports made to fail (no consent ticked) cost as much CPU as accepted ones.
+@limiter.limit(_report_limit, methods=["POST"])
 def report():
     """The form to report a hijacked group; a valid report waits for the email confirmation."""
     form = ReportForm(data=_prefill())
