@@ -7,9 +7,11 @@ form or field is covered without anyone remembering to (tests/test_attack_forms.
 every form in the app derives from it)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import StopValidation
+from wtforms import IntegerField
+from wtforms.validators import StopValidation, ValidationError
 
 from app.text import CONTROL_CHARACTERS
+from app.urls import MAX_INT
 
 
 class NoControlCharacters:
@@ -26,12 +28,26 @@ class NoControlCharacters:
                 raise StopValidation(self.message)
 
 
+class FitsInteger:
+    """Validator of whole-number fields: at most what an INTEGER column holds (2³¹ − 1), so that
+    30 digits are a form error and not a database error."""
+
+    def __init__(self, message=None):
+        self.message = message or _l("That number is too large.")
+
+    def __call__(self, form, field):
+        if isinstance(field.data, int) and abs(field.data) > MAX_INT:
+            raise ValidationError(self.message)
+
+
 class SafeForm(FlaskForm):
-    """FlaskForm whose every field refuses control characters first."""
+    """FlaskForm whose every field refuses control characters first, and whose whole-number
+    fields refuse numbers no INTEGER column holds."""
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
             """Bind the field, then put the control-character check before its validators."""
             field = super().bind_field(form, unbound_field, options)
-            field.validators = [NoControlCharacters(), *field.validators]
+            extra = [FitsInteger()] if isinstance(field, IntegerField) else []
+            field.validators = [NoControlCharacters(), *extra, *field.validators]
             return field

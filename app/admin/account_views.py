@@ -108,7 +108,7 @@ def account_password(moderator_id: int):
     moderator = _account_or_404(moderator_id)
     form = NewPasswordForm()
     if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("admin.account_list"))
     accounts.set_password(moderator, form.password.data)
     return _done(_("New password set for %(email)s; their sessions have ended.", email=moderator.email), moderator)

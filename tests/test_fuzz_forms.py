@@ -1,0 +1,105 @@
+"""Fuzzing every form (Hypothesis): each POST endpoint of the URL map, with CSRF on, in each of its
+languages, gets what its page's form sends with hostile values in its fields and keys of its own.
+Never a 5xx; a refusal (4xx) writes nothing to the database. A new form is fuzzed without anyone
+listing it: the endpoints come from the URL map, the fields from the pages that render them."""
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from test_admin_helpers import login, make_administrator, queued_report
+from test_fuzz_helpers import CSRF, examples, page_forms, row_counts, rule_url, values
+
+from app import create_app
+from app.config import TestConfig
+
+# Counted in the back office on every attempt, refused or not (login throttling, sessions, audit).
+ATTEMPT_TABLES = {"audit_log", "login_throttle", "moderator_session"}
+POST_ENDPOINTS = sorted({r.endpoint for r in create_app(TestConfig).url_map.iter_rules() if "POST" in r.methods})
+HEADERS = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+
+
+@pytest.fixture
+def config_overrides():
+    """CSRF on, as in production."""
+    return {"WTF_CSRF_ENABLED": True}
+
+
+@pytest.fixture
+def site(seeded, client):
+    """The letter and groups, a report in the queue, an administrator logged in (CSRF token in hand)."""
+    queued_report(seeded)
+    make_administrator()
+    token = CSRF.search(client.get("/admin/login").get_data(as_text=True)).group(1)
+    assert login(client, email="amministratrice@example.org", csrf_token=token).status_code == 302
+    return seeded
+
+
+def kept_rows() -> dict[str, int]:
+    """Rows per table, but for the tables every attempt may write to."""
+    return {t: n for t, n in row_counts().items() if t not in ATTEMPT_TABLES}
+
+
+def rules_of(app, endpoint: str, method: str):
+    """The endpoint's rules (one per language for public pages) that accept `method`."""
+    return [r for r in app.url_map.iter_rules(endpoint) if method in r.methods]
+
+
+def form_of(app, client, endpoint: str) -> list[dict]:
+    """The fields of the form that posts to `endpoint`, from its own page or, failing that, any
+    page of the site; [] when no page shows it (mailed-link buttons with a made-up token)."""
+    adapter = app.url_map.bind("localhost")
+    own = [rule_url(app, r) for r in rules_of(app, endpoint, "GET")]
+    others = [rule_url(app, r) for r in app.url_map.iter_rules() if "GET" in r.methods]
+    for url in [u for u in own if u] + [u for u in others if u and u not in own]:
+        page = client.get(url)
+        if page.status_code != 200 or page.mimetype != "text/html":
+            continue
+        for form in page_forms(page.get_data(as_text=True)):
+            try:
+                found, _args = adapter.match(form["action"].split("?")[0], method="POST")
+            except Exception:
+                continue
+            if found == endpoint:
+                return form["fields"]
+    return []
+
+
+def field_strategy(field: dict):
+    """What a hostile client sends for one field: mostly what the page offers, often not."""
+    kind, value = field["kind"], field["value"]
+    if kind in ("hidden", "submit"):
+        return st.one_of(st.just(value), st.just(value), values)
+    if kind in ("checkbox", "radio"):
+        return st.one_of(st.none(), st.just(value or "y"), values)
+    if kind == "select":
+        return st.one_of(st.sampled_from(field["options"] or [""]), values)
+    if kind == "email":
+        return st.one_of(st.emails(), values)
+    return st.one_of(st.just(value), values)
+
+
+@pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
+def test_no_form_gives_a_5xx_or_writes_when_refused(site, client, endpoint):
+    fields = form_of(site, client, endpoint)
+    urls = [rule_url(site, r) for r in rules_of(site, endpoint, "POST")]
+    urls = [u for u in urls if u]
+    assert urls
+    typed = sum(f["kind"] not in ("hidden", "submit") for f in fields)
+    shape = st.fixed_dictionaries({f["name"]: field_strategy(f) for f in fields})
+    extra = st.dictionaries(st.sampled_from(["_method", "csrf_token", "website", "lang_code", "x\x00", "next"])
+                            | st.text(max_size=8), values, max_size=3)
+
+    counts = [kept_rows()]  # the rows before the next example (one count per example)
+
+    @hsettings(max_examples=examples(1 if typed else 20))
+    @given(url=st.sampled_from(urls), data=shape, more=extra)
+    def post(url, data, more):
+        sent = {k: v for k, v in {**more, **data}.items() if v is not None}
+        answer = client.post(url, data=sent, headers=HEADERS)
+        assert answer.status_code < 500, (url, sent)
+        after = kept_rows()
+        if answer.status_code >= 400:
+            assert after == counts[-1], (url, sent)
+        counts.append(after)
+
+    post()
