@@ -16,3 +16,13 @@ if (navigator.clipboard) {
 // Move focus to the error summary after a failed submit, so screen readers announce it.
 const summary = document.getElementById("error-summary");
 if (summary) summary.focus();
+// The sign form's group fields matter only to admins: shown without JavaScript, hidden here
+// while "I was an admin" is not ticked (and shown again as soon as it is).
+document.querySelectorAll("[data-admin-fields]").forEach((fieldset) => {
+  const box = fieldset.querySelector("input[type=checkbox]");
+  const group = fieldset.querySelector("[data-admin-group]");
+  if (!box || !group) return;
+  const sync = () => { group.hidden = !box.checked; };
+  box.addEventListener("change", sync);
+  sync();
+});
