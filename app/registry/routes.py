@@ -35,7 +35,8 @@ def labels():
     """Translated names of statuses, crews and roles for the registry's templates."""
     return {"status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
             "crew_labels": {k.value: v for k, v in CREW_LABELS.items()},
-            "role_labels": {k.value: v for k, v in ROLE_LABELS.items()}}
+            "role_labels": {k.value: v for k, v in ROLE_LABELS.items()},
+            "source_2014": service.SOURCE_2014, "listed_2014": service.LISTED_2014}
 
 
 def _sort_labels() -> dict[str, str]:

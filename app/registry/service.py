@@ -41,6 +41,9 @@ from app.text import FORMULA_START, fold
 
 GROUPS_CSV = Path(__file__).resolve().parents[2] / "content" / "groups-2014.csv"
 SOURCE_2014 = "letter-2014"
+# The day the coalition published its open letter with the list (the news article's date):
+# what the registry shows as the 2014 groups' date, not the day they were loaded.
+LISTED_2014 = date(2014, 9, 15)
 # Crews as the 2014 list writes them.
 CREWS_2014 = {"shitstorm / nameless": Crew.shitstorm_nameless, "shitstorm": Crew.shitstorm,
               "nameless": Crew.nameless, "shitarmy": Crew.shitarmy}
