@@ -342,9 +342,9 @@ def test_screenshot_errors(app, client, lang, files, it_message, en_message):
     assert not uploads.exists() or not any(uploads.rglob("*.*"))
 
 
-def test_files_must_be_chosen_again_after_another_error(app, client):
+def test_files_need_not_be_chosen_again_after_another_error(app, client):
     response = send_report(client, "en", files=[(plain_png(), "ok.png")], consent=None)
-    assert "Please choose your screenshots again" in page_text(response)
+    assert "We kept the screenshot you sent: you need not choose it again." in page_text(response)
 
 
 # --- Screenshots keep only their pixels ------------------------------------------------------

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l, lazy_pgettext
-from wtforms import (BooleanField, MultipleFileField, RadioField, SelectField, StringField,
+from wtforms import (BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.forms import (NoHiddenCharacters, NoInvisibleCharacters, NoUrl, PublicForm, single_line_filter,
                        strip_filter)
 from app.models import Crew, GroupStatus, ReporterRole
-from app.registry import service
+from app.registry import kept, service
 from app.safeform import SafeForm
 
 MAX_ACCOUNT = 4000
@@ -116,6 +116,9 @@ class ReportForm(PublicForm):
                              render_kw={"rows": 5, "inputmode": "url", "spellcheck": "false"})
     screenshots = MultipleFileField(_l("Screenshots"),
                                     render_kw={"accept": "image/png,image/jpeg"})
+    # The id of screenshots accepted on an earlier try of this form (app.registry.kept).
+    kept = HiddenField(label="")
+    drop_kept = BooleanField(_l("Do not send the screenshots kept from your last try"))
     reporter_name = StringField(_l("Your name"), filters=[strip_filter, single_line_filter],
                                 validators=[DataRequired(_l("Please enter your name.")),
                                             Length(max=200,
@@ -137,7 +140,11 @@ class ReportForm(PublicForm):
         super().__init__(*args, **kwargs)
         self.evidence_urls: list[str] = []
         self.clean_images: list[service.CleanImage] = []
-        self.screenshots_dropped = False  # files were sent but must be chosen again
+        self.clean_names: list[str] = []  # the file names the sender chose, for display
+        # Screenshots accepted on an earlier try, unless the sender chose to drop them.
+        earlier = [] if self.drop_kept.data else kept.load(self.kept.data)
+        self.kept_images = [image for image, _name in earlier]
+        self.kept_names = [name for _image, name in earlier]
 
     def validate_facebook_url(self, field):
         """Only facebook.com group or page addresses, stored in their canonical form."""
@@ -196,7 +203,7 @@ class ReportForm(PublicForm):
     def validate_screenshots(self, field):
         """At most five PNG or JPEG files of at most 5 MB, re-encoded so only pixels survive."""
         files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]
-        if len(files) > MAX_SCREENSHOTS:
+        if len(files) + len(self.kept_images) > MAX_SCREENSHOTS:
             raise ValidationError(_l("At most %(max)d screenshots, please.", max=MAX_SCREENSHOTS))
         cleaned = []
         for upload in files:
@@ -212,16 +219,15 @@ class ReportForm(PublicForm):
                     raise ValidationError(_l("We are busy reading other screenshots: please send the "
                                              "form again in a minute.")) from None
                 raise ValidationError(_l("%(file)s is not a PNG or JPEG image.", file=name)) from None
-        self.clean_images = cleaned
+        self.clean_images = self.kept_images + cleaned
+        self.clean_names = self.kept_names + [(f.filename or "")[:80] for f in files]
 
-    def validate(self, extra_validators=None) -> bool:
-        """Validate; when another field fails, the browser cannot resend the files: say so."""
-        ok = super().validate(extra_validators)
-        if not ok:
-            sent = [f for f in (self.screenshots.data or []) if getattr(f, "filename", "")]
-            self.screenshots_dropped = bool(sent) and not self.screenshots.errors
-            self.clean_images = []
-        return ok
+    def to_keep(self) -> tuple[list[service.CleanImage], list[str]]:
+        """After a failed submission: the screenshots to keep for the next try (those kept
+        before, plus the new ones if they were all accepted), with their file names."""
+        if self.screenshots.errors or not self.clean_images:
+            return self.kept_images, self.kept_names
+        return self.clean_images, self.clean_names
 
     def report_data(self) -> dict:
         """The Report columns from a valid form."""

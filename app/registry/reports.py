@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Group, OutboxMail, Report, ReportEvidence, ReportStatus, Screenshot
 from app.models.base import utcnow
 from app.outbox import enqueue
+from app.registry import kept
 from app.registry.images import CleanImage, remove_files
 from app.security import new_token, token_digest
 from app.text import fold
@@ -209,6 +210,8 @@ def drop_old_ip_hashes(now: datetime | None = None) -> int:
 
 def purge_reports(now: datetime | None = None) -> dict:
     """The registry's part of `flask purge`: expired unconfirmed reports go, and IP hashes
-    older than IP_HASH_DAYS are dropped (commits). Returns {"reports_deleted": n, "ip_hashes_dropped": n}."""
+    older than IP_HASH_DAYS are dropped (commits); screenshots kept for a retry more than an
+    hour ago go too. Returns {"reports_deleted": n, "ip_hashes_dropped": n}."""
     now = now or utcnow()
+    kept.sweep()
     return {"reports_deleted": purge_unconfirmed(now), "ip_hashes_dropped": drop_old_ip_hashes(now)}

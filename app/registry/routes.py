@@ -11,7 +11,7 @@ from app.extensions import client_ip, limiter
 from app.formats import day, month
 from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
-from app.registry import bp, service
+from app.registry import bp, kept, service
 from app.registry.forms import CREW_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, ReportForm
 from app.security import ip_hash, mailed_link_page
 from app.urls import query_int
@@ -158,8 +158,15 @@ def report():
             new = service.submit_report(form.report_data(), form.evidence_urls, form.clean_images,
                                         current_lang(), ip_hash(client_ip()))
             existing = new.group
+        kept.discard(form.kept.data)
         session["report_existing"] = existing.slug if existing else None
         return redirect(url_for("registry.report_sent"), 303)
+    if form.errors and not form.is_bot():
+        # The browser will not send the files again: keep the accepted ones for the next try.
+        images, names = form.to_keep()
+        form.kept.data = kept.keep(images, names, form.kept.data)
+        form.kept_names = names if form.kept.data else []
+        form.drop_kept.data = False  # what was dropped is gone; what is kept now is new
     status = 422 if form.errors else 200
     return render_template("registry/report.html", form=form), status
 
