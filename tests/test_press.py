@@ -412,7 +412,7 @@ def test_page_renders_missing_documents_in_the_background(client, letter_only, f
     page = client.get("/en/press").get_data(as_text=True)
     assert "Generated on first download." in page  # the page did not wait for the renders
     edition = service.current_edition()
-    service._background[edition.key].join(20)
+    service.state()["background"][edition.key].join(20)
     page = client.get("/en/press").get_data(as_text=True)
     assert "Generated on first download." not in page
     for doc_id in service.LISTED:

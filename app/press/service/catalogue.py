@@ -1,0 +1,138 @@
+"""The press room's catalogue: which documents there are, their file names and addresses, and
+the *edition* (statement version, signatures to the hundred, published groups) they belong to."""
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app import stats
+from app.extensions import db
+from app.letter.service import statement_version
+from app.models import Group
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "press"
+ROUND_TO = 100  # signatures: a new edition every hundred
+KEEP_EDITIONS = 3  # older editions are deleted from disk
+SHARE_SIZE = (1200, 630)  # OpenGraph's recommended image size
+
+@dataclass(frozen=True)
+class Doc:
+    """One downloadable document: its id, language (None: both or neither), kind and file name."""
+
+    id: str
+    kind: str  # letter-pdf, annex-pdf, txt, md, csv, zip, png
+    lang: str | None
+    filename: str
+    mimetype: str
+    label: object  # lazy, translated title for the page
+    fmt: str  # format as shown to people
+    in_kit: bool = True
+
+
+DOCS: dict[str, Doc] = {d.id: d for d in (
+    Doc("letter-it.pdf", "letter-pdf", "it", "lettera-aperta-it.pdf", "application/pdf",
+        _l("The open letter"), "PDF"),
+    Doc("letter-en.pdf", "letter-pdf", "en", "open-letter-en.pdf", "application/pdf",
+        _l("The open letter"), "PDF"),
+    Doc("letter-it-en.pdf", "letter-pdf", None, "lettera-aperta-open-letter-it-en.pdf",
+        "application/pdf", _l("The open letter, Italian and English"), "PDF"),
+    Doc("registry-it.pdf", "annex-pdf", "it", "registro-gruppi-it.pdf", "application/pdf",
+        _l("Registry annex: every published group"), "PDF"),
+    Doc("registry-en.pdf", "annex-pdf", "en", "registry-groups-en.pdf", "application/pdf",
+        _l("Registry annex: every published group"), "PDF"),
+    Doc("letter-it.txt", "txt", "it", "lettera-aperta-it.txt", "text/plain",
+        _l("The open letter"), _l("Plain text (UTF-8)")),
+    Doc("letter-en.txt", "txt", "en", "open-letter-en.txt", "text/plain",
+        _l("The open letter"), _l("Plain text (UTF-8)")),
+    Doc("letter-it.md", "md", "it", "lettera-aperta-it.md", "text/markdown",
+        _l("The open letter"), "Markdown"),
+    Doc("letter-en.md", "md", "en", "open-letter-en.md", "text/markdown",
+        _l("The open letter"), "Markdown"),
+    Doc("registry.csv", "csv", None, "registry-groups.csv", "text/csv",
+        _l("The registry of hijacked groups"), _l("CSV (spreadsheet)")),
+    Doc("press-kit.zip", "zip", None, "press-kit-cara-umanita.zip", "application/zip",
+        _l("Press kit: all of the above, with a README"), "ZIP", in_kit=False),
+    Doc("share-it.png", "png", "it", "share-it.png", "image/png", "", "PNG", in_kit=False),
+    Doc("share-en.png", "png", "en", "share-en.png", "image/png", "", "PNG", in_kit=False),
+)}
+
+# Stable, readable addresses: /it/stampa/<slug> and /en/press/<slug>. Written down in
+# docs/press.md; press and partners link to them, so never rename one.
+SLUGS: dict[str, dict[str, str]] = {
+    "it": {"lettera.pdf": "letter-it.pdf", "lettera.txt": "letter-it.txt",
+           "lettera.md": "letter-it.md", "lettera-it-en.pdf": "letter-it-en.pdf",
+           "registro.pdf": "registry-it.pdf", "registro.csv": "registry.csv",
+           "cartella-stampa.zip": "press-kit.zip", "condividi.png": "share-it.png"},
+    "en": {"letter.pdf": "letter-en.pdf", "letter.txt": "letter-en.txt",
+           "letter.md": "letter-en.md", "letter-it-en.pdf": "letter-it-en.pdf",
+           "registry.pdf": "registry-en.pdf", "registry.csv": "registry.csv",
+           "press-kit.zip": "press-kit.zip", "share.png": "share-en.png"},
+}
+# The page lists these, in this order (the share images are for social networks only).
+LISTED = ("letter-it.pdf", "letter-en.pdf", "letter-it-en.pdf", "registry-it.pdf",
+          "registry-en.pdf", "letter-it.txt", "letter-en.txt", "letter-it.md", "letter-en.md",
+          "registry.csv", "press-kit.zip")
+
+
+def url_of(doc_id: str, page_lang: str, external: bool = False) -> str:
+    """The address of a document: under its own language, or the page's for bilingual ones."""
+    doc = DOCS[doc_id]
+    lang = doc.lang or page_lang
+    slug = next(s for s, d in SLUGS[lang].items() if d == doc_id)
+    return url_for("press.document", slug=slug, lang_code=lang, _external=external)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What the documents are made of: a key, the statement version and the figures."""
+
+    key: str
+    version: int
+    figures: stats.Figures
+
+
+def state() -> dict:
+    """This app's press bookkeeping in this process: the current edition (with the figures it
+    was made of), the files' digests and the background renders (kept in app.extensions, not
+    in module globals, so two apps in one process never share them)."""
+    return current_app.extensions.setdefault("press", {"edition": None, "digests": {}, "background": {}})
+
+
+def current_edition() -> Edition:
+    """The edition of the current content. Recomputed only when app.stats recomputes its
+    figures (same object: same edition), so a cached download costs no query."""
+    figures = stats.figures()
+    hit = state()["edition"]
+    if hit and hit[0] is figures:
+        return hit[1]
+    version = statement_version()
+    latest_published, latest_updated = db.session.execute(
+        select(func.max(Group.published_at), func.max(Group.updated_at))
+        .where(Group.published.is_(True))
+    ).one()
+    stamps = [t for t in (latest_published, latest_updated) if t is not None]
+    latest = max(_aware(t) for t in stamps) if stamps else None
+    rounded = figures.signatures // ROUND_TO * ROUND_TO
+    changed = latest.strftime("%Y%m%dT%H%M%S") if latest else "0"
+    key = f"v{version}-s{rounded}-g{figures.groups}-{changed}"
+    edition = Edition(key=key, version=version, figures=figures)
+    state()["edition"] = (figures, edition)
+    return edition
+
+
+def clear_cache() -> None:
+    """Forget the cached edition and file digests (tests; after content changes)."""
+    state()["edition"] = None
+    state()["digests"].clear()
+
+
+def _aware(moment: datetime) -> datetime:
+    """A timestamp from an aggregate query, timezone-aware."""
+    # SQLite returns aggregate timestamps as naive values (or even strings): treat them as UTC.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
