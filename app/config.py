@@ -81,7 +81,7 @@ class Config:
     ADMIN_SLOW_AFTER = 20
     ADMIN_TOTP_ISSUER = "Cara Umanità"  # the name authenticator apps show for the account
 
-    PRESS_CONTACT = ""  # shown on the press page when set
+    PRESS_CONTACT = ""  # shown on the press and privacy pages when set; `make run` warns while empty
     # The privacy notice (GDPR art. 13): who the data controller is (name and postal address)
     # and where to write about personal data. `make run` warns while they are empty.
     DATA_CONTROLLER = ""

@@ -125,10 +125,10 @@ def test_letter_pdf_holds_the_letter_in_its_language(kit, lang):
     assert count in text and ("1.234" if lang == "it" else "1,234") in text
     # What it is and when: the statement version, the generation time, the page's address.
     if lang == "it":
-        assert "versione 2 del testo" in text and "Firme confermate" in text
+        assert "versione 1 del testo" in text and "Firme confermate" in text
         assert "http://localhost/it/lettera" in text and "Dati aggiornati al" in text
     else:
-        assert "text version 2" in text and "Confirmed signatures" in text
+        assert "text version 1" in text and "Confirmed signatures" in text
         assert "http://localhost/en/letter" in text and "Figures as of" in text
 
 
@@ -148,7 +148,7 @@ def test_pdfs_are_a4_tagged_with_our_own_fonts_and_no_missing_glyph(kit):
         root = reader.trailer["/Root"]
         assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], key  # tagged (PDF/UA-1)
         assert str(root["/Lang"]) == ("en" if key in ("en", "annex-en") else "it")
-        assert reader.metadata["/statementversion"] == "2"
+        assert reader.metadata["/statementversion"] == "1"
         fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages
                  for f in p["/Resources"]["/Font"].values()}
         # Subset names are "ABCDEF+Press-Sans": every font is embedded, and is one of ours.
@@ -180,7 +180,7 @@ def test_press_kit_holds_every_file_and_its_readme_hashes_match(kit):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.data == kit.responses["kit-en"].data  # one kit, at two addresses
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert b"statement version 2, generated " in archive.comment
+    assert b"statement version 1, generated " in archive.comment
     expected = {d.filename for d in service.DOCS.values() if d.in_kit} | {"README.txt"}
     assert set(archive.namelist()) == expected
     readme = archive.read("README.txt").decode("utf-8")
@@ -207,10 +207,13 @@ def test_text_and_markdown_of_the_letter(kit):
     txt = kit.responses["txt-it"].get_data(as_text=True)
     assert txt.startswith("Lettera aperta a Facebook e all'Umanità\n=")
     assert OPENING["it"] in txt and CLOSING["it"] in words(txt) and SIGNATORIES[1] in txt
-    assert "65.312" in txt and "versione 2 del testo" in txt and "Generato il" in txt
+    assert "65.312" in txt and "Generato il" in txt
+    # The text's version counts from 1, beside the letter's own date (not the edition's alone).
+    assert "Lettera aperta del 15 settembre 2014 · versione 1 del testo" in txt
     md = kit.responses["md-en"].get_data(as_text=True)
     assert md.startswith("# Open letter to Facebook and to Humanity\n")
-    assert "## First signatories" in md and "65,312" in md and "text version 2" in md
+    assert "## First signatories" in md and "65,312" in md
+    assert re.search(r"Open letter of (15 September|September 15,) 2014 · text version 1 of ", md)
 
 
 def test_page_in_both_languages_lists_sizes_and_hashes(kit):
@@ -359,7 +362,7 @@ def test_share_image_is_a_png_per_language(client, letter_only, monkeypatch):
         assert response.status_code == 200 and response.mimetype == "image/png"
         image = Image.open(io.BytesIO(response.data))
         assert image.size == service.SHARE_SIZE
-        assert image.text["Comment"].startswith("statement version 2, edition v2-s65300-")
+        assert image.text["Comment"].startswith("statement version 1, edition v1-s65300-")
         assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     assert client.get("/it/stampa/condividi.png").data != client.get("/en/press/share.png").data
 

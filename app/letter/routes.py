@@ -7,6 +7,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.i18n import browser_lang, current_lang, localized_route
 from app.letter import bp
+from app.letter.facts import FACTS_2014
 from app.letter.service import current_letter, groups_2014_html, statement_version
 from app.stats import figures
 
@@ -19,10 +20,6 @@ def root():
     return response
 
 
-# The 2014 figures, as the news article of 15 September 2014 gives them. (Passed to the
-# template as variables: a literal like `95|numberformat` would be constant-folded by Jinja
-# in the locale of the first request.)
-FACTS_2014 = {"groups": 95, "members": 1_200_000}
 
 
 @localized_route(bp, {"it": "/", "en": "/"})

@@ -73,10 +73,10 @@ def _latest(lang: str) -> LetterVersion | None:
 
 
 def statement_version() -> int:
-    """One number for the statement as a whole: the sum of its languages' latest versions
-    (2 for the first Italian and English texts; any new text of either raises it)."""
-    latest = select(func.max(LetterVersion.version)).group_by(LetterVersion.lang)
-    return sum(db.session.scalars(latest))
+    """One number for the statement as a whole, counting from 1: the first Italian and English
+    texts are version 1, and any new text of either raises it by one (0: nothing loaded)."""
+    latest = list(db.session.scalars(select(func.max(LetterVersion.version)).group_by(LetterVersion.lang)))
+    return sum(latest) - len(latest) + 1 if latest else 0
 
 
 def current_letter(lang: str) -> Letter | None:

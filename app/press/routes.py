@@ -3,6 +3,7 @@ from flask import abort, current_app, render_template, send_file
 
 from app import stats
 from app.i18n import current_lang, localized_route
+from app.letter.facts import FACTS_2014, LETTER_DATE
 from app.letter.service import current_letter
 from app.press import bp, service
 
@@ -29,7 +30,8 @@ def index():
     return render_template("press/index.html", letter=letter, stats=stats.figures(), edition=edition,
                            downloads=downloads, share_url=share_url,
                            share_size=service.SHARE_SIZE, stale=stale, format_size=service.human_size,
-                           contact=current_app.config.get("PRESS_CONTACT") or "")
+                           facts_2014=FACTS_2014, letter_date=LETTER_DATE,
+                           from_letter=service.groups_from_letter())
 
 
 @localized_route(bp, {"it": "/stampa/<slug>", "en": "/press/<slug>"})
@@ -45,12 +47,24 @@ def document(slug: str):
         abort(503, "The letter is not loaded yet: run `flask --app wsgi seed`.")
     doc = stored.doc
     response = send_file(
-        stored.path, mimetype=doc.mimetype, download_name=doc.filename,
+        stored.path, mimetype=doc.mimetype, download_name=doc.download_name(current_lang()),
         as_attachment=doc.kind == "zip", conditional=True, etag=stored.sha256,
         last_modified=stored.modified, max_age=MAX_AGE,
     )
     response.headers["X-Statement-Edition"] = stored.edition
     return response
+
+
+@bp.cli.command("check-contacts")
+def check_settings():
+    """Warn when the press contact or the data controller is not set (`make run` calls it):
+    the press and privacy pages then name nobody a journalist or a signer can write to."""
+    import click
+
+    for name in ("PRESS_CONTACT", "DATA_CONTROLLER"):
+        if not (current_app.config.get(name) or "").strip():
+            click.echo(f"warning: FLASK_{name} is empty: the press and privacy pages name no "
+                       f"{'press contact' if name == 'PRESS_CONTACT' else 'data controller'}.", err=True)
 
 
 @bp.cli.command("press-render")

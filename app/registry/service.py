@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.letter.facts import LETTER_DATE
 from app.models import (  # noqa: F401 - ReportStatus, RejectReason: service.X in views and tests
     Crew, Group, GroupStatus, RejectReason, Report, ReportEvidence, ReportStatus, Screenshot,
 )
@@ -43,7 +44,7 @@ GROUPS_CSV = Path(__file__).resolve().parents[2] / "content" / "groups-2014.csv"
 SOURCE_2014 = "letter-2014"
 # The day the coalition published its open letter with the list (the news article's date):
 # what the registry shows as the 2014 groups' date, not the day they were loaded.
-LISTED_2014 = date(2014, 9, 15)
+LISTED_2014 = LETTER_DATE
 # Crews as the 2014 list writes them.
 CREWS_2014 = {"shitstorm / nameless": Crew.shitstorm_nameless, "shitstorm": Crew.shitstorm,
               "nameless": Crew.nameless, "shitarmy": Crew.shitarmy}

@@ -16,7 +16,7 @@ from app.press.service.catalogue import (  # noqa: F401 - the press room's inter
     DOCS, KEEP_EDITIONS, LISTED, ROUND_TO, SHARE_SIZE, SLUGS, TEMPLATES, Doc, Edition, clear_cache,
     current_edition, state, url_of)
 from app.press.service.renderers import (  # noqa: F401
-    RENDERERS, NotReady, crew_label, markdown_to_text, published_groups, registry_csv, site_url,
+    RENDERERS, NotReady, crew_label, groups_from_letter, markdown_to_text, published_groups, registry_csv, site_url,
     status_label)
 from app.press.service.store import (  # noqa: F401
     Busy, Stored, describe, file_sha256, get, human_size, peek, render_all, render_in_background,

@@ -30,6 +30,13 @@ class Doc:
     label: object  # lazy, translated title for the page
     fmt: str  # format as shown to people
     in_kit: bool = True
+    # For a document in both languages or none: its download name per page language, when it
+    # is not `filename` (the kit and the disk use `filename`).
+    localized: tuple[tuple[str, str], ...] = ()
+
+    def download_name(self, lang: str) -> str:
+        """The file name a download from a page in `lang` gets."""
+        return dict(self.localized).get(lang, self.filename)
 
 
 DOCS: dict[str, Doc] = {d.id: d for d in (
@@ -52,11 +59,22 @@ DOCS: dict[str, Doc] = {d.id: d for d in (
     Doc("letter-en.md", "md", "en", "open-letter-en.md", "text/markdown",
         _l("The open letter"), "Markdown"),
     Doc("registry.csv", "csv", None, "registry-groups.csv", "text/csv",
-        _l("The registry of hijacked groups"), _l("CSV (spreadsheet)")),
+        _l("The registry of hijacked groups"), _l("CSV (spreadsheet)"),
+        localized=(("it", "registro-gruppi.csv"),)),
+    Doc("factsheet-it.pdf", "facts-pdf", "it", "scheda-dati-it.pdf", "application/pdf",
+        _l("Fact sheet: the 2014 figures and the registry’s, with their sources"), "PDF"),
+    Doc("factsheet-en.pdf", "facts-pdf", "en", "fact-sheet-en.pdf", "application/pdf",
+        _l("Fact sheet: the 2014 figures and the registry’s, with their sources"), "PDF"),
+    Doc("logo.svg", "logo-svg", None, "logo-cara-umanita.svg", "image/svg+xml",
+        _l("Logo"), "SVG"),
+    Doc("logo.png", "logo-png", None, "logo-cara-umanita.png", "image/png",
+        _l("Logo"), "PNG"),
     Doc("press-kit.zip", "zip", None, "press-kit-cara-umanita.zip", "application/zip",
         _l("Press kit: all of the above, with a README"), "ZIP", in_kit=False),
-    Doc("share-it.png", "png", "it", "share-it.png", "image/png", "", "PNG", in_kit=False),
-    Doc("share-en.png", "png", "en", "share-en.png", "image/png", "", "PNG", in_kit=False),
+    Doc("share-it.png", "png", "it", "share-card-it.png", "image/png",
+        _l("Share card for social networks"), "PNG"),
+    Doc("share-en.png", "png", "en", "share-card-en.png", "image/png",
+        _l("Share card for social networks"), "PNG"),
 )}
 
 # Stable, readable addresses: /it/stampa/<slug> and /en/press/<slug>. Written down in
@@ -65,16 +83,19 @@ SLUGS: dict[str, dict[str, str]] = {
     "it": {"lettera.pdf": "letter-it.pdf", "lettera.txt": "letter-it.txt",
            "lettera.md": "letter-it.md", "lettera-it-en.pdf": "letter-it-en.pdf",
            "registro.pdf": "registry-it.pdf", "registro.csv": "registry.csv",
-           "cartella-stampa.zip": "press-kit.zip", "condividi.png": "share-it.png"},
+           "cartella-stampa.zip": "press-kit.zip", "condividi.png": "share-it.png",
+           "scheda.pdf": "factsheet-it.pdf", "logo.svg": "logo.svg", "logo.png": "logo.png"},
     "en": {"letter.pdf": "letter-en.pdf", "letter.txt": "letter-en.txt",
            "letter.md": "letter-en.md", "letter-it-en.pdf": "letter-it-en.pdf",
            "registry.pdf": "registry-en.pdf", "registry.csv": "registry.csv",
-           "press-kit.zip": "press-kit.zip", "share.png": "share-en.png"},
+           "press-kit.zip": "press-kit.zip", "share.png": "share-en.png",
+           "fact-sheet.pdf": "factsheet-en.pdf", "logo.svg": "logo.svg", "logo.png": "logo.png"},
 }
-# The page lists these, in this order (the share images are for social networks only).
-LISTED = ("letter-it.pdf", "letter-en.pdf", "letter-it-en.pdf", "registry-it.pdf",
-          "registry-en.pdf", "letter-it.txt", "letter-en.txt", "letter-it.md", "letter-en.md",
-          "registry.csv", "press-kit.zip")
+# The page lists these, in this order.
+LISTED = ("factsheet-it.pdf", "factsheet-en.pdf", "letter-it.pdf", "letter-en.pdf",
+          "letter-it-en.pdf", "registry-it.pdf", "registry-en.pdf", "letter-it.txt", "letter-en.txt",
+          "letter-it.md", "letter-en.md", "registry.csv", "logo.svg", "logo.png", "share-it.png",
+          "share-en.png", "press-kit.zip")
 
 
 def url_of(doc_id: str, page_lang: str, external: bool = False) -> str:

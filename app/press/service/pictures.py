@@ -71,3 +71,28 @@ def _fit(draw, text: str, font_path: str, size: int, max_width: int):
         if size <= 12 or draw.textlength(text, font=font) <= max_width:
             return font
         size -= 2
+
+
+def logo_svg(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+    """The logo as SVG: our own static/img/logo.svg, as it is."""
+    return (Path(current_app.static_folder) / "img" / "logo.svg").read_bytes()
+
+
+LOGO_SIZE = (1200, 600)
+
+
+def render_logo(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+    """The logo as a PNG (for those whose tools take no SVG), drawn like logo.svg with our fonts."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    fonts = Path(current_app.static_folder) / "fonts"
+    image = Image.new("RGB", LOGO_SIZE, "#1d3557")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 48, LOGO_SIZE[1]), fill="#b3261e")
+    draw.text((128, 170), "Cara Umanità", font=ImageFont.truetype(str(fonts / "DejaVuSerif-Bold.ttf"), 124),
+              fill="#ffffff")
+    draw.text((128, 340), "Dear Humanity", font=ImageFont.truetype(str(fonts / "DejaVuSans.ttf"), 80),
+              fill="#ffbf47")
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()

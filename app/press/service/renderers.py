@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template, request, url_for
-from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import force_locale, format_decimal, gettext as _, ngettext
 from markdown_it import MarkdownIt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.formats import babel_locale, day, when
+from app.letter.facts import FACTS_2014, LETTER_DATE
 from app.letter.service import current_letter
 from app.models import Crew, Group, GroupStatus
 from app.press.service import pictures
@@ -64,6 +65,14 @@ def _context(edition: Edition, lang: str, generated: datetime) -> dict:
         "letter_url": url_for("letter.letter", lang_code=lang, _external=True),
         "press_url": url_for("press.index", lang_code=lang, _external=True),
         "registry_url": url_for("registry.index", lang_code=lang, _external=True),
+        # The letter's own date beside the edition's, and the 2014 figures beside the registry's.
+        "letter_date": day(LETTER_DATE),
+        "of_letter_date": day(LETTER_DATE, "del"),  # "del 15 settembre 2014" / "15 September 2014"
+        "facts_2014": {k: format_decimal(v) for k, v in FACTS_2014.items()},
+        # Never "0 confirmed signatures": a journalist would print it.
+        "signatures_text": ngettext("%(count)s confirmed signature", "%(count)s confirmed signatures",
+                                    f.signatures, count=format_decimal(f.signatures))
+        if f.signatures else _("no confirmed signatures yet"),
     }
 
 
@@ -164,6 +173,22 @@ def _render_annex_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     return _pdf(html)
 
 
+def _render_facts_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+    """The fact sheet: the 2014 figures and the registry's side by side, each with its source."""
+    with site_context(), in_lang(doc.lang):
+        html = render_template("press/print/factsheet.html", lang=doc.lang,
+                               from_letter=groups_from_letter(), **_context(edition, doc.lang, generated))
+    return _pdf(html)
+
+
+def groups_from_letter() -> int:
+    """How many published groups come from the 2014 letter's list (the rest are reports)."""
+    from app.registry.service import SOURCE_2014
+
+    return db.session.scalar(select(func.count(Group.id)).where(
+        Group.published.is_(True), Group.source == SOURCE_2014)) or 0
+
+
 _md = MarkdownIt("commonmark")
 
 
@@ -239,5 +264,7 @@ def _readme_part(lang: str, edition: Edition, generated: datetime) -> dict:
 
 
 RENDERERS = {"letter-pdf": _render_letter_pdf, "annex-pdf": _render_annex_pdf,
-             "txt": _render_text, "md": _render_text, "csv": _render_csv, "zip": render_zip,
-             "png": pictures.render_share}  # the ZIP is rendered by get() itself (it may skip a busy part)
+             "facts-pdf": _render_facts_pdf, "txt": _render_text, "md": _render_text,
+             "csv": _render_csv, "zip": render_zip, "png": pictures.render_share,
+             "logo-svg": pictures.logo_svg, "logo-png": pictures.render_logo}
+# (the ZIP is rendered by store.get() itself: it may skip a busy part)
