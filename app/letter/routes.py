@@ -2,12 +2,15 @@
 from datetime import date
 
 from flask import abort, current_app, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.extensions import db
 from app.i18n import browser_lang, current_lang, localized_route
 from app.letter import bp
+from app.letter.countries import country_chart, signatures_by_country
 from app.letter.facts import FACTS_2014
+from app.letter.sitemap import sitemap_pages
 from app.letter.service import current_letter, groups_2014_html, statement_version
 from app.stats import figures
 
@@ -70,6 +73,33 @@ def privacy():
     return render_template("letter/privacy.html", facts=privacy_facts(current_app.config))
 
 
+@localized_route(bp, {"it": "/domande", "en": "/faq"})
+def faq():
+    """Questions signers and admins ask: why confirm by mail, why my name is not shown yet,
+    what happens to my data, how to get a group back."""
+    return render_template("letter/faq.html")
+
+
+@localized_route(bp, {"it": "/aiuto-amministratori", "en": "/help-for-admins"})
+def admin_help():
+    """For admins whose group was hijacked: how to ask Facebook, how to stay safe."""
+    return render_template("letter/help.html")
+
+
+@localized_route(bp, {"it": "/firme/paesi", "en": "/signatures/countries"})
+def countries():
+    """Confirmed signatures by country: a table and a bar chart drawn on the server."""
+    rows = signatures_by_country(current_lang())
+    return render_template("letter/countries.html", rows=rows, chart=country_chart(rows, others_label=_("Other countries")), stats=figures())
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    """Every public page in both languages (with its hreflang twins) and every group page."""
+    body = render_template("letter/sitemap.xml", pages=sitemap_pages())
+    return body, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
 @bp.route("/healthz")
 def healthz():
     """200 when the database answers, 503 otherwise (for the load balancer)."""
@@ -85,7 +115,8 @@ def healthz():
 @bp.route("/robots.txt")
 def robots():
     """Crawlers may read the public pages but not the back office or mailed links."""
-    body = "User-agent: *\nDisallow: /admin/\nDisallow: /it/firma/\nDisallow: /en/sign/\n"
+    body = ("User-agent: *\nDisallow: /admin/\nDisallow: /it/firma/\nDisallow: /en/sign/\n"
+            f"Sitemap: {url_for('letter.sitemap', _external=True)}\n")
     response = make_response(body)
     response.mimetype = "text/plain"
     return response

@@ -26,12 +26,21 @@ def index():
     stale = any(d["stored"] is None or not d["stored"].current for d in downloads)
     if stale and current_app.config.get("PRESS_RENDER_IN_BACKGROUND", not current_app.testing):
         service.render_in_background(edition)
-    share_url = service.url_of(f"share-{lang}.png", lang, external=True)
     return render_template("press/index.html", letter=letter, stats=stats.figures(), edition=edition,
-                           downloads=downloads, share_url=share_url,
-                           share_size=service.SHARE_SIZE, stale=stale, format_size=service.human_size,
+                           downloads=downloads, stale=stale, format_size=service.human_size,
                            facts_2014=FACTS_2014, letter_date=LETTER_DATE,
                            from_letter=service.groups_from_letter())
+
+
+@localized_route(bp, {"it": "/dati-aperti", "en": "/open-data"})
+def open_data():
+    """The open data API for people: addresses, parameters, fields, licences, examples."""
+    from app.api.groups import DATA_LICENCE, DEFAULT_PER_PAGE, MAX_PER_PAGE
+    from app.registry.service import CSV_COLUMNS, SORTS
+
+    return render_template("press/open_data.html", columns=CSV_COLUMNS, sorts=SORTS,
+                           default_per_page=DEFAULT_PER_PAGE, max_per_page=MAX_PER_PAGE,
+                           data_licence=DATA_LICENCE)
 
 
 @localized_route(bp, {"it": "/stampa/<slug>", "en": "/press/<slug>"})
