@@ -74,7 +74,7 @@ def test_short_sign_form_on_the_letter_signs(seeded, page):
     box = page.locator(".after-letter")
     box.get_by_label("Full name").fill("Anna Bianchi")
     box.get_by_label("Email").fill("anna@example.org")
-    box.get_by_label("I have read the privacy notice").check()
+    box.get_by_label("I consent to my data being processed as the privacy notice explains").check()
     box.get_by_role("button", name="Sign the letter").click()
     assert page.url.endswith("/en/sign/check-your-mail")
 
