@@ -54,11 +54,12 @@ def create_app(config_class: type = Config) -> Flask:
     app.config.from_prefixed_env()
     _finish_config(app)
 
-    from app import cache, cli, errors, formats, i18n, outbox, security, urls
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app import cli, errors, formats, i18n, outbox, security, urls
+    from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     urls.init_app(app)  # first: bounded <int:…> converters before any route is registered
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
     formats.init_app(app)  # after Babel, whose date filters it takes away
@@ -71,7 +72,6 @@ def create_app(config_class: type = Config) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    cache.init_app(app)  # last: its after_request hook runs first, before the headers are added
 
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
@@ -83,6 +83,10 @@ def create_app(config_class: type = Config) -> Flask:
 
     for blueprint in (letter_bp, petition_bp, registry_bp, press_bp, admin_bp, api_bp, campaign_bp):
         app.register_blueprint(blueprint)
+    # Token CSRF is for the back office (and any blueprint not listed here); the public
+    # blueprints' anonymous forms are refused cross-site by origin instead (app.security).
+    for blueprint in (letter_bp, petition_bp, registry_bp, press_bp, api_bp):
+        csrf.exempt(blueprint)
 
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
@@ -100,6 +104,8 @@ def _finish_config(app: Flask) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/campaign.db"
+    if app.config.get("CACHE_REDIS_URL") and app.config["CACHE_TYPE"] == "SimpleCache":
+        app.config["CACHE_TYPE"] = "RedisCache"  # a Redis address means: share the cache
     for key, sub in (("DOCUMENTS_DIR", "documents"), ("UPLOADS_DIR", "uploads")):
         if not app.config[key]:
             app.config[key] = os.path.join(app.instance_path, sub)

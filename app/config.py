@@ -33,8 +33,11 @@ class Config:
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "noreply@localhost"  # a bare address gets the site name in the mail's language
     MAIL_MAX_ATTEMPTS = 8  # outbox: give up on a mail after this many failed sends
-    # Send mails right after the request that queued them commits (off: only `flask mail send`).
-    MAIL_SEND_ON_COMMIT = True
+    # Mails that anyone's form can make us send to an address (confirm links, "already signed",
+    # report confirmations), per address, across petition and registry; the rest are dropped.
+    MAIL_PROMPTED_LIMIT = "3 per day"
+    # How often an idle `flask mail send --loop` looks for new work, in seconds.
+    MAIL_POLL_SECONDS = 0.5
 
     # Flask-Limiter. Memory by default; Redis in production (redis://host:6379/0).
     RATELIMIT_STORAGE_URI = "memory://"
@@ -94,9 +97,18 @@ class Config:
     DOCUMENTS_DIR = None
     UPLOADS_DIR = None
 
-    # Anonymous visitors' public GETs are answered from a per-process cache for this many
-    # seconds (app/cache.py); 0 turns it off.
-    RESPONSE_CACHE_SECONDS = 10
+    # Flask-Caching: figures and lists computed for everyone. SimpleCache (per process) on a
+    # laptop; RedisCache (CACHE_REDIS_URL) in production, shared by every worker and instance.
+    CACHE_TYPE = "SimpleCache"
+    CACHE_REDIS_URL = ""
+    CACHE_KEY_PREFIX = "campaign:"
+    # The figures (signature count …) are recomputed at most this often; confirming,
+    # withdrawing and publishing clear them at once.
+    CACHE_DEFAULT_TIMEOUT = 10
+    # Pages that are the same for every visitor: `Cache-Control: public, max-age=…,
+    # stale-while-revalidate=…` for browsers and the proxy in front (deploy/nginx.conf).
+    PUBLIC_MAX_AGE = 10
+    PUBLIC_STALE_SECONDS = 30
 
 
 class TestConfig(Config):
@@ -109,4 +121,5 @@ class TestConfig(Config):
     SITE_URL = "http://localhost"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URI", "sqlite://")
     ARGON2_TEST_PARAMS = True  # cheap password hashing in tests
-    RESPONSE_CACHE_SECONDS = 0  # tests/test_cache.py turns it on
+    CACHE_TYPE = "NullCache"  # each test sees its own writes; tests/test_http_cache.py turns it on
+    CACHE_NO_NULL_WARNING = True

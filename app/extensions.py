@@ -1,8 +1,10 @@
 """Flask extensions, created here and wired to the app in `create_app` with `init_app`."""
 import ipaddress
+import logging
 
 from flask import request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_mailman import Mail
@@ -74,9 +76,51 @@ def limit_hit(item, scope: str, key: str) -> bool:
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
+# Shared caches (figures, lists): SimpleCache on a laptop, Redis in production (CACHE_TYPE).
+cache = Cache()
 csrf = CSRFProtect()
 mail = Mail()
 login_manager = LoginManager()
 # No default limits: each form declares its own. Storage comes from RATELIMIT_STORAGE_URI; when
 # it is down, limits fall back to each worker's memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
 limiter = Limiter(key_func=limit_key)
+
+
+def cached(key: str, compute, timeout: int | None = None):
+    """`compute()`'s value, kept in the shared cache under `key`. When the cache's storage
+    (Redis) is unreachable the value is computed each time: the site slows down, it does not fail."""
+    try:
+        value = cache.get(key)
+    except Exception:
+        logging.getLogger(__name__).warning("cache unavailable; computing %s", key, exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, timeout=timeout)
+        except Exception:
+            logging.getLogger(__name__).warning("cache unavailable; %s not kept", key)
+    return value
+
+
+def forget(*keys: str) -> None:
+    """Drop kept values (after a change they depend on); a cache that is down keeps nothing anyway."""
+    try:
+        cache.delete_many(*keys)
+    except Exception:
+        logging.getLogger(__name__).warning("cache unavailable; %s not cleared", keys)
+
+
+def over_limit(limits: str, scope: str, key: str) -> bool:
+    """Count one attempt against every limit in `limits` (e.g. "1 per minute;5 per 5 minutes")
+    for `key` in `scope`; True when over any of them. Hits every limit, so that the sustained
+    one also counts attempts the burst one refused. Fails open like every limit (`limit_hit`)."""
+    from limits import parse_many
+
+    if not limiter.enabled:
+        return False
+    over = False
+    for item in parse_many(limits):
+        if not limit_hit(item, scope, key):
+            over = True
+    return over

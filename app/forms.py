@@ -13,7 +13,12 @@ from app.text import FORMULA_START, HIDDEN_CHARACTERS, INVISIBLE_CHARACTERS, has
 
 class PublicForm(SafeForm):
     """A public form. `website` is a honeypot: people never see it, naive bots fill it in.
-    Views treat a filled honeypot like success (same answer) and store nothing."""
+    Views treat a filled honeypot like success (same answer) and store nothing. No CSRF token,
+    so public pages are the same for everyone and cacheable: app.security refuses cross-site
+    posts by their Sec-Fetch-Site and Origin headers instead."""
+
+    class Meta:
+        csrf = False
 
     website = StringField(_l("Leave this field empty"))
 

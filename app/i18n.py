@@ -61,28 +61,6 @@ def lang_from_path(path: str) -> str | None:
     return first if first in current_app.config["LANGUAGES"] else None
 
 
-def kept_url(endpoint: str, _external: bool = False, **values) -> str:
-    """`url_for(endpoint, **values)` (in this request's language unless `lang_code` is given),
-    built once and kept per app: the hot POST paths (signing, confirming) build the same few
-    URLs on every request, and url_for cost about as much as an INSERT. A `token` value is
-    appended to a kept prefix (tokens are URL-safe). Without SITE_URL, absolute URLs follow
-    the request's host, so the host is part of the key."""
-    token = values.pop("token", None)
-    values.setdefault(LANG_ARG, current_lang())
-    host = request.host_url if _external and not current_app.config.get("SITE_URL") else ""
-    key = (endpoint, _external, token is not None, host, request.script_root, *sorted(values.items()))
-    kept = current_app.extensions.setdefault("kept_urls", {})
-    url = kept.get(key)
-    if url is None:
-        if len(kept) > 1000:  # only hosts vary without bound (local runs without SITE_URL)
-            kept.clear()
-        if token is not None:
-            values["token"] = "~"
-        url = url_for(endpoint, _external=_external, **values)
-        url = kept[key] = url[:-1] if token is not None else url
-    return url + token if token is not None else url
-
-
 def twin_url(lang: str, external: bool = False) -> str:
     """This page in `lang` (same view, same path arguments, same query string), or that
     language's home page. Query keys are appended as they came, never passed to url_for
@@ -120,7 +98,7 @@ def init_app(app: Flask) -> None:
         if not request.query_string:
             return
         lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"] and lang_from_path(request.path) is None:
+        if lang in app.config["LANGUAGES"] and request.path.startswith("/admin"):
             session["lang"] = lang
 
     app.jinja_env.globals.update(twin_url=twin_url, current_lang=current_lang)

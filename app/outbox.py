@@ -1,9 +1,11 @@
-"""The mail outbox. A mail is queued in the same transaction as what caused it, sent right after
-the response (`MAIL_SEND_ON_COMMIT`) and otherwise by `flask mail send`, with back-off and a limit.
+"""The mail outbox. A mail is queued in the same transaction as what caused it and sent by the
+mail sender (`flask mail send --loop`, app.worker), never by a web worker, with back-off and a
+limit. Mails that anyone's form can make us send to an address are capped per address.
 
 Several senders may run at once: each claims mails with a lease (a conditional UPDATE, taken
 under `FOR UPDATE SKIP LOCKED` on PostgreSQL), so no mail is sent twice.
 """
+import hashlib
 import json
 import logging
 import re
@@ -13,7 +15,7 @@ from datetime import timedelta
 from email.utils import formataddr, parseaddr
 
 import click
-from flask import Flask, current_app, g, has_request_context, render_template, url_for
+from flask import Flask, current_app, render_template, url_for
 from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext
 from flask_mailman import EmailMultiAlternatives
@@ -21,43 +23,35 @@ from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 from sqlalchemy import insert, or_, select, update
 
-from app.extensions import db, mail
+from app.extensions import db, mail, over_limit
 from app.formats import babel_locale
 from app.models import MailStatus, OutboxMail
 from app.models.base import utcnow
+from app.text import canonical_email
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 _URL = re.compile(r"https?://\S+")
 
 
+# Mails that a stranger's form submission can make us send to an address: capped per address
+# (MAIL_PROMPTED_LIMIT), so that the site cannot be used to flood someone's mailbox.
+PROMPTED = frozenset({"signature_confirm", "signature_already", "report_confirm"})
+
+
 def enqueue(to: str, template: str, lang: str, ref: str | None = None, **context) -> int:
     """Queue the mail `templates/email/<template>.<lang>.txt` in the session's transaction and
     return its id; the caller commits. Only the template's name and its `context` (plain JSON
-    values) are stored: the mail is rendered when it is sent (see `render`), by the sender, so
-    the request that queues it does not pay for it."""
-    row = mail_row(to, template, lang, ref, **context)
-    mail_id = db.session.connection().execute(insert(OutboxMail.__table__), row).inserted_primary_key[0]
-    deliver_after_response(mail_id)
-    return mail_id
-
-
-def mail_row(to: str, template: str, lang: str, ref: str | None = None, **context) -> dict:
-    """Every column of a new outbox row (see `enqueue`)."""
+    values) are stored: the mail is rendered when it is sent (see `render`), by the sender."""
     context["own_site"] = own_site()
     now = utcnow()
-    return {
+    row = {
         "to_addr": to, "subject": "", "body_text": "", "body_html": "", "lang": lang,
         "template": template, "context": json.dumps(context, ensure_ascii=False), "ref": ref,
         "status": MailStatus.pending, "attempts": 0, "last_error": None, "next_attempt_at": now,
         "claimed_by": None, "claimed_until": None, "created_at": now, "sent_at": None,
     }
-
-
-def deliver_after_response(mail_id: int) -> None:
-    """Send this mail once the response has gone out (when MAIL_SEND_ON_COMMIT is on)."""
-    if has_request_context():
-        g.setdefault("outbox_new", []).append(mail_id)
+    return db.session.connection().execute(insert(OutboxMail.__table__), row).inserted_primary_key[0]
 
 
 def own_site() -> str:
@@ -169,6 +163,14 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
             outgoing = db.session.get(OutboxMail, mail_id)
             if outgoing is None:  # erased meanwhile (a withdrawn signature)
                 continue
+            if outgoing.template in PROMPTED and _over_prompted_cap(outgoing.to_addr):
+                outgoing.status = MailStatus.failed
+                outgoing.last_error = "not sent: this address had its share of such mails today"
+                outgoing.context = None
+                outgoing.claimed_by = outgoing.claimed_until = None
+                db.session.commit()
+                log.warning("mail %s dropped: recipient over MAIL_PROMPTED_LIMIT", mail_id)
+                continue
             try:
                 subject, text, html = _contents(outgoing)
                 message = EmailMultiAlternatives(subject, text, sender_for(outgoing.lang),
@@ -213,31 +215,19 @@ def _contents(outgoing: OutboxMail) -> tuple[str, str, str]:
     return render(outgoing.template, outgoing.lang, json.loads(outgoing.context))
 
 
-def _deliver_after_response(app: Flask, ids: list[int]) -> None:
-    """Send the mails a request queued, once its response has gone out."""
-    with app.app_context():
-        try:
-            deliver(ids)
-        except Exception:  # the outbox keeps them; `flask mail send` retries
-            log.exception("delivery after response failed")
-            db.session.rollback()
+def _over_prompted_cap(address: str) -> bool:
+    """Count one more prompted mail to `address` (by its canonical form, hashed); True when
+    over MAIL_PROMPTED_LIMIT. Shared by every sender through the rate-limit storage."""
+    key = hashlib.sha256(canonical_email(address).encode()).hexdigest()
+    return over_limit(current_app.config["MAIL_PROMPTED_LIMIT"], "mail-prompted", key)
 
 
 def init_app(app: Flask) -> None:
-    """Mail settings, the after-response delivery and the `flask mail send` command."""
+    """Mail settings and the `flask mail send` command."""
     if not app.config.get("MAIL_SERVER"):
         app.config.setdefault("MAIL_BACKEND", "file")
         app.config.setdefault("MAIL_FILE_PATH", f"{app.instance_path}/mail")
     mail.init_app(app)
-
-    @app.after_request
-    def deliver_queued(response):
-        ids = g.pop("outbox_new", None)
-        if ids and app.config["MAIL_SEND_ON_COMMIT"]:
-            real_app = current_app._get_current_object()
-            response.call_on_close(lambda: _deliver_after_response(real_app, ids))
-        return response
-
     app.cli.add_command(mail_cli)
 
 
@@ -248,19 +238,19 @@ def mail_cli():
 
 @mail_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep sending every --interval seconds.")
-@click.option("--interval", default=10.0, show_default=True)
+@click.option("--interval", type=float, default=None,
+              help="Seconds between looks for new work (default MAIL_POLL_SECONDS).")
 @with_appcontext
-def send_command(loop: bool, interval: float):
-    """Send every mail that is due (run from cron, or as a loop with --loop)."""
+def send_command(loop: bool, interval: float | None):
+    """Register waiting signatures and send every mail that is due (from cron, or as a loop
+    with --loop; run as many as you like)."""
+    from app.worker import work_until_idle
+
+    pause = interval if interval is not None else current_app.config["MAIL_POLL_SECONDS"]
     while True:
-        total_sent = total_failed = 0
-        while True:
-            sent, failed = deliver()
-            total_sent, total_failed = total_sent + sent, total_failed + failed
-            if sent + failed == 0:
-                break
-        if total_sent or total_failed or not loop:  # a loop says nothing when idle
-            click.echo(f"sent {total_sent}, failed {total_failed}")
+        sent, failed = work_until_idle()
+        if sent or failed or not loop:  # a loop says nothing when idle
+            click.echo(f"sent {sent}, failed {failed}")
         if not loop:
             return
-        time.sleep(interval)
+        time.sleep(pause)

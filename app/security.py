@@ -3,7 +3,10 @@ import hashlib
 import hmac
 import secrets
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import Forbidden
 
 # No inline script or style, no other origin. Inline <svg> uses presentation attributes only.
 CSP = "; ".join(
@@ -33,11 +36,68 @@ HEADERS = (
 )
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CrossSitePost(Forbidden):
+    """A browser sent a form to us from another site (the error page says so)."""
+
+    cross_site = True
+
+
+def public(view):
+    """Mark a view whose GET answer is the same for every visitor: it is sent with
+    `Cache-Control: public`, so browsers and the proxy in front keep it for PUBLIC_MAX_AGE
+    seconds. Every other answer is `private, no-store`."""
+    view.public_page = True
+    return view
+
+
+def site_origin() -> str:
+    """scheme://host[:port] of SITE_URL, or of this request when SITE_URL is unset (local runs)."""
+    parts = urlsplit(current_app.config.get("SITE_URL") or request.host_url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def cross_site() -> bool:
+    """True when a browser tells us this request was sent from another site: Sec-Fetch-Site
+    first (every current browser), then Origin (older ones). A request with neither header
+    (curl, a mail provider's one-click unsubscribe) is not a browser's cross-site form."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is not None and origin.lower() != site_origin()
+
+
+def _cache_control(response) -> None:
+    """Public for a marked view's plain 200 answer to an anonymous GET; private, no-store
+    for everything else (back office, mailed links, form errors, anyone with a session)."""
+    if "Cache-Control" in response.headers:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    anonymous = current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+    if (getattr(view, "public_page", False) and request.method in ("GET", "HEAD") and anonymous
+            and response.status_code == 200 and "Set-Cookie" not in response.headers):
+        config = current_app.config
+        response.headers["Cache-Control"] = (f"public, max-age={config['PUBLIC_MAX_AGE']}, "
+                                             f"stale-while-revalidate={config['PUBLIC_STALE_SECONDS']}")
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
+
+
 def init_app(app: Flask) -> None:
-    """Add the headers to pages, errors and static files alike."""
+    """Refuse cross-site posts; add the headers to pages, errors and static files alike."""
+
+    @app.before_request
+    def refuse_cross_site_posts():
+        if request.method in UNSAFE_METHODS and cross_site():
+            raise CrossSitePost()
 
     @app.after_request
     def security_headers(response):
+        if request.endpoint != "static":
+            _cache_control(response)
         headers = response.headers
         present = {name.lower() for name in headers.keys()}
         for name, value in HEADERS:
@@ -67,7 +127,9 @@ def ip_hash(ip: str) -> str:
 
 # A page reached from a mailed link has the token in its address: keep it out of referrers,
 # search engines and caches.
-MAILED_LINK_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex", "Cache-Control": "no-store"}
+# "same-origin", not "no-referrer": the page's own button must still send its Origin header.
+MAILED_LINK_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": "noindex",
+                       "Cache-Control": "private, no-store"}
 
 
 def mailed_link_page(template: str, status: int = 200, **context):

@@ -1,21 +1,21 @@
 """The campaign's figures, as the home page, the press room and /api/v1/stats show them.
 
 Computed with aggregate queries over the tables, never kept in a counter row that every
-signature would update (one hot row is what brought the UK petitions site down in 2019);
-cached per process for at most STATS_TTL seconds, so the count lags by at most that.
+signature would update (one hot row is what brought the UK petitions site down in 2019).
+They are kept in the shared cache (Flask-Caching: SimpleCache locally, Redis in production)
+for CACHE_DEFAULT_TIMEOUT seconds, and forgotten at once when a signature is confirmed or
+withdrawn or a moderator publishes, so the count lags by at most that.
 """
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Group
+from app.extensions import cached, db, forget
+from app.models import Group, Signature, SignatureStatus
 from app.models.base import utcnow
-from app.ttl import Remembered
 
-STATS_TTL = 10.0
-_kept = Remembered(STATS_TTL)
+FIGURES_KEY = "figures"
 
 
 @dataclass(frozen=True)
@@ -36,26 +36,33 @@ class Figures:
         return data
 
 
+def counted():
+    """The condition of a signature that counts: confirmed and not held back by a limit."""
+    return (Signature.status == SignatureStatus.confirmed) & Signature.suspect.is_(False)
+
+
 def figures() -> Figures:
-    """The current figures, at most STATS_TTL seconds old."""
-    return _kept.get("figures", _compute_figures)
+    """The current figures, from the shared cache or computed now."""
+    return cached(FIGURES_KEY, _compute_figures)
 
 
-def figures_expire_at() -> float | None:
-    """When the figures last shown go stale (monotonic time), or None if none are kept."""
-    return _kept.expires_at("figures")
+def forget_figures() -> None:
+    """Drop the kept figures, so the next page shows the change (after confirming,
+    withdrawing, publishing)."""
+    forget(FIGURES_KEY)
+
+
+def signature_counts() -> tuple[int, int]:
+    """(confirmed signatures counted, of which group admins), by one aggregate query."""
+    total, admins = db.session.execute(
+        select(func.count(Signature.id), func.count(Signature.id).filter(Signature.is_admin.is_(True)))
+        .where(counted())
+    ).one()
+    return total, admins
 
 
 def _compute_figures() -> Figures:
-    from app.petition.service import signature_counts
-
     signatures, admins = signature_counts()
-    groups, members, unknown = _kept.get("registry", _registry_totals)
-    return Figures(signatures, admins, groups, members, unknown, utcnow())
-
-
-def _registry_totals() -> tuple[int, int, int]:
-    """(published groups, sum of their known member counts, groups whose count is unknown)."""
     groups, members, unknown = db.session.execute(
         select(
             func.count(Group.id),
@@ -63,9 +70,4 @@ def _registry_totals() -> tuple[int, int, int]:
             func.count(Group.id).filter(Group.members_at_hijack.is_(None)),
         ).where(Group.published.is_(True))
     ).one()
-    return groups, int(members), unknown
-
-
-def clear_cache() -> None:
-    """Forget cached figures (tests, and after a moderator publishes)."""
-    _kept.clear()
+    return Figures(signatures, admins, groups, int(members), unknown, utcnow())

@@ -93,3 +93,16 @@ def _known_tlds() -> frozenset[str]:
 
 # Data, read once when the module is imported (like a compiled pattern; it never changes).
 TLDS = _known_tlds()
+
+
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+
+
+def canonical_email(email: str) -> str:
+    """The form in which two addresses of one mailbox compare equal: case and spaces ignored,
+    `+tags` dropped, and for Gmail the dots too (googlemail.com is gmail.com)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"

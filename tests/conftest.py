@@ -110,12 +110,24 @@ def config_overrides():
 
 
 class BufferedClient(FlaskClient):
-    """A test client that reads and closes each response, like a real server does: so
-    `call_on_close` work (sending queued mail) has run when the call returns."""
+    """A test client that reads and closes each response, like a real server does, and then
+    lets the mail sender do its rounds (app.worker: what `flask mail send --loop` does within a
+    second in production), so a test sees the signature registered when the call returns and,
+    with the `smtp` fixture (MAIL_SERVER set), its mail at the real SMTP server; without it the
+    mails stay in the outbox for the test to read. `client.sender = False` leaves all the work
+    queued."""
+
+    sender = True
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        if self.sender:
+            from app.worker import work_until_idle
+
+            with self.application.app_context():  # the test's own, or a thread's new one
+                work_until_idle(send=bool(self.application.config.get("MAIL_SERVER")))
+        return response
 
 
 def _fresh_g():
@@ -144,11 +156,6 @@ def _app_on(database_uri: str, tmp_path, overrides: dict):
     # The fixture keeps an app context pushed (so tests can use db.session), and Flask reuses it
     # for the test client's requests; give each request a fresh `g`, as production does.
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
-    from app import stats
-    from app.letter import service as letter_service
-
-    stats.clear_cache()
-    letter_service.clear_cache()
     with app.app_context():
         try:
             yield app
@@ -160,7 +167,6 @@ def _app_on(database_uri: str, tmp_path, overrides: dict):
             db.engine.dispose()  # each test's app has its own pool: close it
     if limiter.enabled:
         limiter.reset()
-    stats.clear_cache()
 
 
 @pytest.fixture
@@ -300,7 +306,22 @@ def live_server(app):
     URL. Data created in the test (through `app`'s context, committed) is what it serves."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    def with_sender(environ, start_response):
+        """The app, then a round of the mail sender before the answer goes out (as the test
+        client does), so a test sees what the request submitted registered."""
+        from app.worker import work_until_idle
+
+        answer = app(environ, start_response)
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        with app.app_context():
+            work_until_idle(send=bool(app.config.get("MAIL_SERVER")))
+        return [body]
+
+    server = make_server("127.0.0.1", 0, with_sender, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

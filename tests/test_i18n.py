@@ -53,19 +53,3 @@ def test_every_mail_template_exists_in_both_languages():
             assert (mails / f"{stem}.{lang}.txt").exists(), f"{stem}.{lang}.txt"
 
 
-def test_kept_urls_are_the_ones_url_for_builds_and_follow_the_host_without_site_url(app):
-    from flask import url_for
-
-    from app.i18n import kept_url
-
-    with app.test_request_context("/en/sign"):
-        app.preprocess_request()  # the language of the URL, as for a real request
-        assert kept_url("petition.check_mail") == url_for("petition.check_mail") == "/en/sign/check-your-mail"
-        assert (kept_url("petition.confirm", _external=True, token="Ab-_9", lang_code="it")
-                == url_for("petition.confirm", _external=True, token="Ab-_9", lang_code="it")
-                == "http://localhost/it/firma/conferma/Ab-_9")
-    app.config["SITE_URL"] = ""  # local runs: absolute links follow the request's host
-    for host in ("one.example", "two.example"):
-        with app.test_request_context("/it/firma", base_url=f"http://{host}"):
-            app.preprocess_request()
-            assert kept_url("petition.confirm", _external=True, token="t") == f"http://{host}/it/firma/conferma/t"

@@ -82,7 +82,7 @@ def test_sign_form_with_its_errors_shown_is_accessible(signers, page, live_serve
 
 def test_confirm_page_shows_the_details_and_confirms_with_csrf(signers, page, live_server):
     from app.models import TokenPurpose
-    from app.petition.service import _new_link
+    from app.petition.signing import _new_link
     signature = Signature(name="Dario Fo", email="dario@example.org", email_canonical="dario@example.org",
                           city="Milano", lang="it", public=True, expires_at=utcnow() + timedelta(days=7))
     db.session.add(signature)

@@ -10,12 +10,6 @@ from app.models import OutboxMail, Signature
 from app.outbox import deliver, enqueue
 
 
-@pytest.fixture
-def config_overrides():
-    """Mails stay in the outbox: these tests look at rows, not at delivery."""
-    return {"MAIL_SEND_ON_COMMIT": False}
-
-
 def in_threads(n: int, work) -> list:
     """Run `work(i)` in `n` threads released together; return the results (re-raising errors)."""
     barrier = threading.Barrier(n)

@@ -54,7 +54,7 @@ def queued_link(address: str | None = None, key: str = "confirm_url") -> str:
 
 def count() -> int:
     """The public count as /api/v1/stats would show it now."""
-    stats.clear_cache()
+    stats.forget_figures()
     return stats.figures().signatures
 
 

@@ -15,7 +15,7 @@ from test_petition_helpers import PATHS, fetch, form_data, last_link, rows, sign
 from app.extensions import db
 from app.models import Signature, SignatureStatus
 from app.models.base import utcnow
-from app.petition import service
+from app.petition import listing, signing
 
 CONFIRM = {
     "it": {"listed": "Il tuo nome, la tua città, il gruppo e il motivo della firma compariranno nell’elenco pubblico dei firmatari.",
@@ -187,7 +187,6 @@ def local_days_scenario() -> None:
     add_confirmed("Early Summer", datetime(2026, 7, 10, 21, 59, tzinfo=UTC))  # 23:59 on the 10th
     add_confirmed("Late Summer", datetime(2026, 7, 10, 22, 15, tzinfo=UTC))  # 00:15 on the 11th
     db.session.commit()
-    service.clear_cache()
 
 
 EXPECTED_DAYS = [(date(2026, 3, 10), 1), (date(2026, 3, 11), 1), (date(2026, 7, 10), 1), (date(2026, 7, 11), 1)]
@@ -195,7 +194,7 @@ EXPECTED_DAYS = [(date(2026, 3, 10), 1), (date(2026, 3, 11), 1), (date(2026, 7, 
 
 def test_chart_and_list_use_the_days_of_rome(seeded, client):
     local_days_scenario()
-    assert service.daily_counts() == EXPECTED_DAYS
+    assert listing.daily_counts() == EXPECTED_DAYS
     body = fetch(client, "/en/signatures").get_data(as_text=True)
     for name, day in [("Late Winter", "2026-03-11"), ("Late Summer", "2026-07-11"), ("Early Summer", "2026-07-10")]:
         item = body.split(name)[1].split("</li>")[0]
@@ -207,7 +206,7 @@ def test_chart_and_list_use_the_days_of_rome(seeded, client):
 def test_chart_uses_the_days_of_rome_on_postgres(pg_app):
     with pg_app.app_context():
         local_days_scenario()
-        assert service.daily_counts() == EXPECTED_DAYS
+        assert listing.daily_counts() == EXPECTED_DAYS
 
 
 HIDDEN = ("Contiene caratteri che non possiamo accettare.", "This contains characters we cannot accept.")
@@ -228,13 +227,19 @@ def test_the_public_reason_keeps_its_lines(app, client):
     assert only_row().reason.splitlines() == ["First line,", "second line."]
 
 
-def test_a_failed_insert_that_is_not_a_duplicate_is_not_answered_as_a_success(seeded, app, client, monkeypatch):
+def test_a_failed_insert_that_is_not_a_duplicate_keeps_the_submission(seeded, app, client, monkeypatch):
     """Only the unique address means "signed already": any other refusal of the database (here a
-    group that does not exist) must not be answered with "check your mail" and a lost signature."""
-    details = service._details
-    monkeypatch.setattr(service, "_details", lambda *a: {**details(*a), "group_id": 999_999})
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer the crash as production does: the 500 page
-    answer = sign(client, "en", email="lost@example.org", follow_redirects=False)
-    assert answer.status_code == 500 and "check-your-mail" not in answer.headers.get("Location", "")
+    group that does not exist) keeps the submission queued for the next round, and the
+    submissions after it are still registered."""
+    from app.models import SignatureSubmission
+
+    details = signing._details
+    monkeypatch.setattr(signing, "_details", lambda data, *a: {**details(data, *a), "group_id": 999_999}
+                        if data.name == "Lost Signer" else details(data, *a))
+    answer = sign(client, "en", name="Lost Signer", email="lost@example.org", follow_redirects=False)
+    assert answer.status_code == 303
+    sign(client, "en", name="Next Signer", email="next@example.org")
     db.session.rollback()
     assert db.session.scalar(select(Signature).where(Signature.email == "lost@example.org")) is None
+    assert db.session.scalar(select(Signature).where(Signature.email == "next@example.org")) is not None
+    assert db.session.scalar(select(SignatureSubmission.email)) == "lost@example.org"

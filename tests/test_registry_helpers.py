@@ -76,7 +76,7 @@ def report_data(**fields) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def send_report(client, lang: str = "it", files: list[tuple[bytes, str]] = (), **fields):
+def send_report(client, lang: str = "it", files: list[tuple[bytes, str]] = (), headers=None, **fields):
     """Post the report form in `lang`, with screenshots given as (bytes, filename)."""
     values = MultiDict(report_data(**fields))
     for content, name in files:
@@ -85,7 +85,7 @@ def send_report(client, lang: str = "it", files: list[tuple[bytes, str]] = (), *
     # Encoded in memory: the test client's own encoder leaves a temporary file open for big bodies.
     boundary, body = encode_multipart(values)
     return fetch(client, PATHS[lang]["report"], "POST", data=body,
-                 content_type=f"multipart/form-data; boundary={boundary}")
+                 content_type=f"multipart/form-data; boundary={boundary}", headers=headers or {})
 
 
 def last_link(smtp, address: str = REPORTER_EMAIL) -> str:

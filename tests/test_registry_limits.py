@@ -32,10 +32,8 @@ def test_a_report_sent_back_with_errors_counts_against_the_limit_too(app, client
 
 
 @pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
-def test_a_report_without_the_form_token_is_refused(app, client):
-    refused = send_report(client, "en")
-    assert refused.status_code == 400 and reports() == []
-    page = fetch(client, "/en/registry/report").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert send_report(client, "en", csrf_token=token).status_code == 303
+def test_a_report_sent_from_another_site_is_refused_and_one_from_ours_passes(app, client):
+    refused = send_report(client, "en", headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403 and reports() == []
+    assert send_report(client, "en", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 303
     assert len(reports()) == 1

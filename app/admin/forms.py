@@ -1,4 +1,5 @@
 """Back-office forms. All POST, all with CSRF (Flask-WTF)."""
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (EmailField, IntegerField, PasswordField, SelectField, StringField,
                      TextAreaField)
@@ -13,7 +14,14 @@ from app.safeform import SafeForm
 
 
 class LoginForm(PublicForm):
-    """Email and password. Reachable by anyone, so it has the public form's honeypot too."""
+    """Email and password. Reachable by anyone, so it has the public form's honeypot too; and
+    a CSRF token, like every back-office form."""
+
+    class Meta:
+        @property
+        def csrf(self):
+            """Like every FlaskForm (WTF_CSRF_ENABLED), unlike the public forms it inherits from."""
+            return current_app.config.get("WTF_CSRF_ENABLED", True)
 
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
                                                 Length(max=320)],

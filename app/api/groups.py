@@ -12,6 +12,7 @@ from app.api import bp
 from app.extensions import db
 from app.models import Group
 from app.registry import service
+from app.security import public
 from app.urls import query_int
 
 DEFAULT_PER_PAGE = 50
@@ -50,6 +51,7 @@ def group_json(group: Group) -> dict:
 
 
 @bp.route("/groups")
+@public
 def groups():
     """Published groups, paginated, with the registry's search, filters and sorting."""
     filters = _filters()
@@ -96,6 +98,7 @@ def _dumps(body) -> str:
 
 
 @bp.route("/groups/<int:group_id>")
+@public
 def group(group_id: int):
     """One published group by its stable id."""
     found = db.session.scalar(select(Group).where(Group.id == group_id, Group.published.is_(True)))
@@ -105,6 +108,7 @@ def group(group_id: int):
 
 
 @bp.route("/groups.csv")
+@public
 def groups_csv():
     """Every matching published group as CSV (UTF-8, header row, safe in spreadsheets)."""
     body = service.groups_csv(service.published_filter(**_filters()))
@@ -114,6 +118,7 @@ def groups_csv():
 
 
 @bp.route("/openapi.json")
+@public
 def openapi():
     """The OpenAPI 3 description of the open-data API."""
     return _open(Response(_dumps(openapi_spec()), mimetype="application/json"))

@@ -12,6 +12,7 @@ from app.letter.countries import country_chart, signatures_by_country
 from app.letter.facts import FACTS_2014
 from app.letter.sitemap import sitemap_pages
 from app.letter.service import current_letter, groups_2014_html, statement_version
+from app.security import public
 from app.stats import figures
 
 
@@ -26,12 +27,14 @@ def root():
 
 
 @localized_route(bp, {"it": "/", "en": "/"})
+@public
 def home():
     """The story in one screen: the figures, the letter's opening, what a visitor can do."""
     return render_template("letter/home.html", letter=_letter(), stats=figures(), facts_2014=FACTS_2014)
 
 
 @localized_route(bp, {"it": "/lettera", "en": "/letter"})
+@public
 def letter():
     """The whole open letter with its first signatories and the list of groups it published."""
     lang = current_lang()
@@ -40,6 +43,7 @@ def letter():
 
 
 @localized_route(bp, {"it": "/chi-siamo", "en": "/about"})
+@public
 def about():
     """The facts of the hijackings, in our own words, with the source."""
     return render_template("letter/about.html", stats=figures())
@@ -68,6 +72,7 @@ def privacy_facts(config) -> dict:
 
 
 @localized_route(bp, {"it": "/privacy", "en": "/privacy"})
+@public
 def privacy():
     """The privacy notice (GDPR art. 13 and 14): who, what, why, for how long, your rights."""
     return render_template("letter/privacy.html", facts=privacy_facts(current_app.config))
@@ -113,6 +118,7 @@ def healthz():
 
 
 @bp.route("/robots.txt")
+@public
 def robots():
     """Crawlers may read the public pages but not the back office or mailed links."""
     body = ("User-agent: *\nDisallow: /admin/\nDisallow: /it/firma/\nDisallow: /en/sign/\n"

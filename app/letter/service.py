@@ -8,14 +8,12 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.extensions import cached, db, forget
 from app.models import Group, LetterVersion
-from app.ttl import Remembered
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 # No raw HTML, no autolinks: the hijackers' address in the letter stays plain text.
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_kept = Remembered(5.0)
 
 
 @dataclass(frozen=True)
@@ -80,18 +78,21 @@ def statement_version() -> int:
 
 
 def current_letter(lang: str) -> Letter | None:
-    """The latest version of the letter in `lang`, rendered (cached for a few seconds)."""
+    """The latest version of the letter in `lang`, rendered (kept in the shared cache; loading a
+    new version forgets it)."""
 
     def compute():
         row = _latest(lang)
         return render(row) if row is not None else None
 
-    return _kept.get(lang, compute)
+    return cached(f"letter:{lang}", compute)
 
 
 def clear_cache() -> None:
-    """Forget the rendered letters and lists (after loading a new version; tests)."""
-    _kept.clear()
+    """Forget the rendered letters (after loading a new version)."""
+    from flask import current_app
+
+    forget(*(f"letter:{lang}" for lang in current_app.config["LANGUAGES"]))
 
 
 def render(row: LetterVersion) -> Letter:
@@ -110,14 +111,11 @@ def render(row: LetterVersion) -> Letter:
 
 def groups_2014_html(lang: str) -> Markup:
     """The partial list of stolen groups that the authors published under the letter, each
-    linking to its registry page (rendered once per language every few seconds)."""
+    linking to its registry page. Rendered for each request: its links are built for it."""
     from app.registry.service import SOURCE_2014
 
-    def compute():
-        groups = db.session.execute(
-            select(Group.name, Group.slug)
-            .where(Group.source == SOURCE_2014, Group.published.is_(True)).order_by(Group.id)
-        ).all()
-        return Markup(render_template("letter/_groups_2014.html", groups=groups))
-
-    return _kept.get(f"groups-{lang}", compute)
+    groups = db.session.execute(
+        select(Group.name, Group.slug)
+        .where(Group.source == SOURCE_2014, Group.published.is_(True)).order_by(Group.id)
+    ).all()
+    return Markup(render_template("letter/_groups_2014.html", groups=groups))

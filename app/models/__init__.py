@@ -31,3 +31,8 @@ from app.models.campaign import (  # noqa: E402
 )
 
 __all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "TimelineStep", "Update"]
+
+# == petition: submissions waiting for the sender ==
+from app.models.intake import SignatureSubmission  # noqa: E402
+
+__all__ += ["SignatureSubmission"]

@@ -3,9 +3,7 @@ import unicodedata
 from functools import lru_cache
 
 from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -38,67 +36,21 @@ def country_choices(lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(countries, key=lambda item: fold(item[1])))
 
 
-class CachedSelect:
-    """A <select> widget that renders its long list of options once per (choices, language,
-    selected value) instead of on every page view: the country and group lists are a few
-    hundred options, and rendering them one by one dominated the letter and sign pages."""
-
-    def __init__(self):
-        self._cache: dict = {}
-
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        if field.flags.required:
-            kwargs.setdefault("required", True)
-        selected = field.data if isinstance(field.data, str) else ""
-        key = (id(field.choices), str(get_locale()), selected)
-        hit = self._cache.get(key)
-        # The cache holds the choices object itself, so its id cannot be reused while cached.
-        if hit is None or hit[0] is not field.choices:
-            if len(self._cache) > 256:
-                self._cache.clear()
-            options = "".join(
-                f'<option{" selected" if str(value) == selected else ""} value="{escape(value)}">'
-                f'{escape(label)}</option>' for value, label in field.choices)
-            hit = self._cache[key] = (field.choices, Markup(options))
-        attrs = " ".join(f'{k}="{escape(v)}"' if v is not True else k for k, v in sorted(kwargs.items()))
-        return Markup(f'<select {attrs} name="{escape(field.name)}">') + hit[1] + Markup("</select>")
-
-
-_valid_values: dict = {}
-
-
-class FastSelectField(SelectField):
-    """A SelectField rendered by CachedSelect, whose choice is checked against a set instead
-    of walking every option (a few hundred countries) on each submission."""
-
-    widget = CachedSelect()
+class ListedSelectField(SelectField):
+    """A SelectField whose refusal of a value not in the list is in our catalog."""
 
     def pre_validate(self, form):
         """The submitted value must be one of the choices."""
-        if not self.validate_choice or not self.choices:
-            return
-        hit = _valid_values.get(id(self.choices))
-        if hit is None or hit[0] is not self.choices:
-            if len(_valid_values) > 64:
-                _valid_values.clear()
-            hit = _valid_values[id(self.choices)] = (self.choices, frozenset(str(v) for v, _ in self.choices))
-        if str(self.data) not in hit[1]:
+        if self.validate_choice and self.choices and str(self.data) not in {str(v) for v, _ in self.choices}:
             raise ValidationError(_l("Not a valid choice."))
 
 
 _BLANK_GROUP = _l("— choose from the registry —")
-_group_choices: dict = {}
 
 
 def group_select_choices(groups: list[tuple[int, str]]) -> list[tuple[str, str]]:
-    """The group <select>'s choices: a blank first, then the registry's groups (kept while
-    `groups`, a cached list, is the same object, so the widget's cache can hit)."""
-    lang = str(get_locale())
-    hit = _group_choices.get(lang)
-    if hit is None or hit[0] is not groups:
-        hit = _group_choices[lang] = (groups, [("", str(_BLANK_GROUP))] + [(str(i), n) for i, n in groups])
-    return hit[1]
+    """The group <select>'s choices: a blank first, then the registry's groups."""
+    return [("", str(_BLANK_GROUP))] + [(str(i), n) for i, n in groups]
 
 
 class SignForm(PublicForm):
@@ -120,9 +72,9 @@ class SignForm(PublicForm):
                                    Length(max=120, message=_l("At most %(max)d characters, please.")),
                                    *plain_text()],
                        render_kw={"autocomplete": "address-level2"})
-    country = FastSelectField(_l("Country"), default="IT")
+    country = ListedSelectField(_l("Country"), default="IT")
     is_admin = BooleanField(_l("I am (or was) an admin of a hijacked group"))
-    group_id = FastSelectField(_l("Which group?"), default="")
+    group_id = ListedSelectField(_l("Which group?"), default="")
     group_name = StringField(_l("Or type its name, if it is not in the list"), filters=[strip_filter, single_line_filter],
                              validators=[Optional(),
                                          Length(max=300, message=_l("At most %(max)d characters, please.")),
@@ -158,7 +110,11 @@ class SignForm(PublicForm):
 
 
 class ButtonForm(SafeForm):
-    """A form that is only a button (confirm, withdraw): CSRF and nothing else."""
+    """A form that is only a button (confirm, withdraw). Anonymous, like every public form:
+    cross-site posts are refused by their origin (app.security), not by a token."""
+
+    class Meta:
+        csrf = False
 
 
 class ConfirmForm(ButtonForm):

@@ -1,22 +1,19 @@
-"""Petition pages: the form, the mailed confirm and withdraw links, the public list of signers;
-and the `flask purge` command."""
-from flask import current_app, get_template_attribute, redirect, render_template, request
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+"""Petition pages: the form, the mailed confirm and withdraw links, the public list of signers."""
+from flask import current_app, redirect, render_template, url_for
 
-from app.cache import csrf_filled, csrf_slotted
-from app.extensions import client_ip, csrf
-from app.i18n import current_lang, kept_url, localized_route
-from app.petition import bp, service
+from app.extensions import client_ip, db, limit_key, over_limit
+from app.i18n import current_lang, localized_route
+from app.petition import bp, listing, signing
+from app.petition.chart import chart
 from app.petition.forms import ButtonForm, ConfirmForm, SignForm
-from app.security import MAILED_LINK_HEADERS, mailed_link_page
+from app.security import MAILED_LINK_HEADERS, ip_hash, mailed_link_page, public
 from app.stats import figures
 from app.urls import query_int
 
 
 def new_sign_form(**kwargs) -> SignForm:
     """The signing form in the page's language, with the registry's groups to choose from."""
-    return SignForm(lang=current_lang(), groups=service.group_choices(), **kwargs)
+    return SignForm(lang=current_lang(), groups=listing.group_choices(), **kwargs)
 
 
 @bp.app_template_global("petition_sign_form")
@@ -25,68 +22,55 @@ def petition_sign_form() -> SignForm:
     return new_sign_form(formdata=None)
 
 
-@bp.app_template_global("petition_sign_form_html")
-def petition_sign_form_html() -> Markup:
-    """The empty signing form as HTML for the end of the letter. It is the same for every
-    visitor but for the CSRF token, so it is rendered once per language and list of groups
-    (rendering its few hundred options on every view halved the letter page's speed)."""
-    groups = service.group_choices()
-    cache = current_app.extensions.setdefault("petition_form_html", {})
-    lang = current_lang()
-    hit = cache.get(lang)
-    csrf_on = current_app.config.get("WTF_CSRF_ENABLED", True)
-    token = generate_csrf() if csrf_on else None
-    if hit is None or hit[0] is not groups:
-        form = SignForm(formdata=None, lang=lang, groups=groups)
-        html = str(get_template_attribute("petition/_macros.html", "sign_form")(form))
-        hit = cache[lang] = (groups, csrf_slotted(html, token))
-    return Markup(csrf_filled(hit[1]))
-
-
 @bp.app_template_global("next_milestone")
 def next_milestone(count: int) -> int:
     """The next round number of signatures, for progress bars."""
-    return service.next_milestone(count)
+    return listing.next_milestone(count)
 
 
-# The forms below check their CSRF token themselves (FlaskForm) instead of the global check,
-# so that an expired token re-renders the form with what was typed instead of a bare 400 page.
+# The public forms carry no CSRF token (the pages are the same for everyone and cached):
+# app.security refuses cross-site posts by their origin instead.
 @localized_route(bp, {"it": "/firma", "en": "/sign"}, methods=["GET", "POST"])
-@csrf.exempt
+@public
 def sign():
-    """The signing form. A valid submission is answered the same way whoever signs: a redirect
-    to the check-your-mail page (Post/Redirect/Get: reloading it sends nothing again)."""
+    """The signing form. A valid submission is answered the same way whoever signs, after the
+    same work (one row recorded for the mail sender): a redirect to the check-your-mail page
+    (Post/Redirect/Get: reloading it sends nothing again). Over the rate limit it is held:
+    recorded, but no mail goes out until a moderator releases it."""
     form = new_sign_form()
     if form.validate_on_submit():
         if not form.is_bot():  # a bot gets the same answer, and nothing is stored
-            service.sign(service.SignatureData(
+            held = over_limit(current_app.config["RATELIMIT_SIGN"], "petition-sign", limit_key())
+            signing.submit(signing.SignatureData(
                 name=form.name.data, email=form.email.data, city=form.city.data or "",
                 country=form.country.data or "IT", is_admin=form.is_admin.data,
                 group_id=form.chosen_group_id(), group_name=form.group_name.data or "",
                 reason=form.reason.data or "", public=form.public.data,
-            ), current_lang(), client_ip())
-        return redirect(kept_url("petition.check_mail"), 303)
+            ), current_lang(), ip_hash(client_ip()), held)
+            db.session.commit()
+        return redirect(url_for("petition.check_mail"), 303)
     status = 422 if form.errors else 200
     return render_template("petition/sign.html", form=form, stats=figures()), status
 
 
 @localized_route(bp, {"it": "/firma/controlla-la-posta", "en": "/sign/check-your-mail"})
+@public
 def check_mail():
-    """After signing: the confirm link is on its way. The same page for everyone (app.cache)."""
+    """After signing: the confirm link is on its way. The same page for everyone."""
     return render_template("petition/check_mail.html", stats=figures())
 
 
 @localized_route(bp, {"it": "/firma/confermata", "en": "/sign/confirmed"})
 def confirmed():
-    """After confirming: thank you. The same page for everyone (app.cache); the count shown
-    may lag the confirmation by a few seconds, as everywhere on the site."""
+    """After confirming: thank you, with the count (confirming forgot the kept figures, so it
+    includes the new signer). Not cached: the count is the point of the page."""
     return render_template("petition/confirmed.html", stats=figures())
 
 
 def _away_from_link(endpoint: str):
     """After a mailed link's button: a 303 to a plain page (Post/Redirect/Get), leaving the
     token's address with the headers that keep it out of referrers and caches."""
-    response = redirect(kept_url(endpoint), 303)
+    response = redirect(url_for(endpoint), 303)
     response.headers.update(MAILED_LINK_HEADERS)
     return response
 
@@ -103,23 +87,24 @@ def _link_page(template: str, found: bool, **context):
 
 @localized_route(bp, {"it": "/firma/conferma/<token>", "en": "/sign/confirm/<token>"},
                  methods=["GET", "POST"])
-@csrf.exempt
 def confirm(token: str):
     """Confirm a signature with a button (mail scanners open links, they do not press buttons)."""
     form = ConfirmForm()
     changed = False
     if form.validate_on_submit():
-        done = service.confirm(token, current_lang(), shown=form.shown.data or None)
-        if done:
+        result = signing.confirm(token, current_lang(), shown=form.shown.data or None)
+        if result == signing.ConfirmResult.CONFIRMED:
             return _away_from_link("petition.confirmed")
-        if done is False:
+        if result == signing.ConfirmResult.DEAD:
             return _dead_link()
         changed = True  # submitted again since the page was shown: show the new details
-    row = service.find_token(token, service.TokenPurpose.confirm)
+    row = signing.find_token(token, signing.TokenPurpose.confirm)
     if row is None:
         return _link_page("petition/confirm.html", False)
     signature = row.signature
-    form.shown.data = service.details_digest(signature)
+    if signature.status == signing.SignatureStatus.confirmed:  # a used link says so
+        return mailed_link_page("petition/already_confirmed.html", stats=figures())
+    form.shown.data = signing.details_digest(signature)
     return _link_page("petition/confirm.html", True, form=form, signature=signature, changed=changed,
                       group_name=_group_name(signature))
 
@@ -129,33 +114,34 @@ def _group_name(signature) -> str:
     if not signature.is_admin:
         return ""
     if signature.group_id is not None:
-        return dict(service.group_choices()).get(signature.group_id, signature.group_name)
+        return dict(listing.group_choices()).get(signature.group_id, signature.group_name)
     return signature.group_name
 
 
 @localized_route(bp, {"it": "/firma/ritira/<token>", "en": "/sign/withdraw/<token>"}, methods=["GET", "POST"])
-@csrf.exempt
 def withdraw(token: str):
     """Take a signature back with a button: the person's data is erased."""
     form = ButtonForm()
     if form.validate_on_submit():
-        if service.withdraw(token):
+        if signing.withdraw(token):
             return _away_from_link("petition.withdrawn")
         return _dead_link()
-    return _link_page("petition/withdraw.html", service.find_token(token, service.TokenPurpose.withdraw)
+    return _link_page("petition/withdraw.html", signing.find_token(token, signing.TokenPurpose.withdraw)
                       is not None, form=form)
 
 
 @localized_route(bp, {"it": "/firma/ritirata", "en": "/sign/withdrawn"})
+@public
 def withdrawn():
-    """After withdrawing: the signature is gone. The same page for everyone (app.cache)."""
+    """After withdrawing: the signature is gone. The same page for everyone."""
     return render_template("petition/withdrawn.html")
 
 
 @localized_route(bp, {"it": "/firme", "en": "/signatures"})
+@public
 def signatures():
     """The signers who agreed to be listed, newest first, with the chart over time."""
     page = query_int("page", 1)
-    days = service.daily_counts()
-    return render_template("petition/signatures.html", page=service.public_page(page),
-                           stats=figures(), chart=service.chart(days), local_date=service.local_date)
+    days = listing.daily_counts()
+    return render_template("petition/signatures.html", page=listing.public_page(page),
+                           stats=figures(), chart=chart(days), local_date=listing.local_date)

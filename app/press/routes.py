@@ -6,12 +6,14 @@ from app.i18n import current_lang, localized_route
 from app.letter.facts import FACTS_2014, LETTER_DATE
 from app.letter.service import current_letter
 from app.press import bp, service
+from app.security import public
 
 # Downloads may be cached briefly by browsers and proxies, then revalidated with the ETag.
 MAX_AGE = 60
 
 
 @localized_route(bp, {"it": "/stampa", "en": "/press"})
+@public
 def index():
     """The press room: figures with their date, the story, the downloads, how to cite, contact."""
     lang = current_lang()
@@ -44,6 +46,7 @@ def open_data():
 
 
 @localized_route(bp, {"it": "/stampa/<slug>", "en": "/press/<slug>"})
+@public
 def document(slug: str):
     """One document of the current edition, from disk, with ETag (its SHA-256) and
     Last-Modified, so a repeated request answers 304 Not Modified."""

@@ -128,10 +128,13 @@ def _require(report: Report, *allowed: ReportStatus) -> None:
 
 
 def _forget_figures() -> None:
-    """The headline figures changed: recompute them on the next request."""
-    from app import stats
+    """The headline figures and the sign form's list of groups changed: recompute them on the
+    next request, on every instance (they are in the shared cache)."""
+    from app.extensions import forget
+    from app.petition.listing import GROUPS_KEY
+    from app.stats import FIGURES_KEY
 
-    stats.clear_cache()
+    forget(FIGURES_KEY, GROUPS_KEY)
 
 
 def _create_group(report: Report, edits: dict) -> Group:

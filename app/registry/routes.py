@@ -13,7 +13,7 @@ from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
 from app.registry import bp, kept, service
 from app.registry.forms import CREW_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, ReportForm
-from app.security import ip_hash, mailed_link_page
+from app.security import ip_hash, mailed_link_page, public
 from app.urls import query_int
 
 PER_PAGE = 25
@@ -65,6 +65,7 @@ def query_args(args: dict) -> dict:
 
 
 @localized_route(bp, {"it": "/registro", "en": "/registry"})
+@public
 def index():
     """The public registry: search, filters, sorting, totals and pages."""
     args = search_args()
@@ -83,6 +84,7 @@ def index():
 
 
 @localized_route(bp, {"it": "/registro/gruppo/<slug>", "en": "/registry/group/<slug>"})
+@public
 def group(slug: str):
     """One published group: facts, account, published evidence, timeline, signers, sign link."""
     found = service.group_by_slug(slug)
@@ -112,6 +114,7 @@ def screenshot(screenshot_id: int):
 
 
 @localized_route(bp, {"it": "/registro/feed.atom", "en": "/registry/feed.atom"})
+@public
 def feed():
     """Atom feed of the newest published groups, in the page's language."""
     lang = current_lang()
@@ -149,6 +152,7 @@ def _report_limit() -> str:
 # Every POST counts, valid or not: each one may carry five screenshots to decode, and a flood of
 # reports made to fail (no consent ticked) cost as much CPU as accepted ones.
 @limiter.limit(_report_limit, methods=["POST"])
+@public
 def report():
     """The form to report a hijacked group; a valid report waits for the email confirmation."""
     form = ReportForm(data=_prefill())
@@ -172,6 +176,7 @@ def report():
 
 
 @localized_route(bp, {"it": "/registro/segnala/inviata", "en": "/registry/report/sent"})
+@public
 def report_sent():
     """After sending: check your mail (and, for a known group, that the report adds to it)."""
     slug = session.get("report_existing")
