@@ -61,9 +61,9 @@ def endorsement_data(**fields) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def endorse(client, lang: str = "it", **fields):
+def endorse(client, lang: str = "it", headers=None, **fields):
     """Post the endorsement form (not followed)."""
-    return client.post(ENDORSE[lang], data=endorsement_data(**fields))
+    return client.post(ENDORSE[lang], data=endorsement_data(**fields), headers=headers or {})
 
 
 def approved_endorsement(client, smtp, lang: str = "it", **fields):

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from app.campaign import bp
 from app.campaign.forms import KIND_HEADINGS, KIND_LABELS, ConfirmForm, EndorsementForm
 from app.campaign.service import endorsements, timeline, updates
-from app.extensions import client_ip, db, limiter
+from app.extensions import client_ip, csrf, db, limiter
 from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
-from app.security import MAILED_LINK_HEADERS, ip_hash, mailed_link_page
+from app.security import MAILED_LINK_HEADERS, ip_hash, mailed_link_page, public
 
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 
@@ -22,6 +22,7 @@ def campaign_latest_update():
 
 
 @localized_route(bp, {"it": "/aggiornamenti", "en": "/updates"})
+@public
 def updates_index():
     """Every published update, newest first."""
     lang = current_lang()
@@ -30,6 +31,7 @@ def updates_index():
 
 
 @localized_route(bp, {"it": "/aggiornamenti/<int:update_id>", "en": "/updates/<int:update_id>"})
+@public
 def update(update_id: int):
     """One published update."""
     found = updates.published_one(update_id)
@@ -39,6 +41,7 @@ def update(update_id: int):
 
 
 @localized_route(bp, {"it": "/aggiornamenti/feed.atom", "en": "/updates/feed.atom"})
+@public
 def updates_feed():
     """Atom feed of the published updates in the page's language."""
     lang = current_lang()
@@ -69,6 +72,8 @@ def _endorse_limit() -> str:
 @localized_route(bp, {"it": "/adesioni", "en": "/endorsements"}, methods=["GET", "POST"])
 # As for reports: only accepted submissions (303) count, a form with errors costs nothing.
 @limiter.limit(_endorse_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+@csrf.exempt  # anonymous: refused cross-site by origin (app.security), so the page is the same for all
+@public
 def endorse():
     """The endorsements shown by kind, and the form to add one (it waits for the mailed
     confirmation, then for a moderator)."""
@@ -87,6 +92,7 @@ def endorse():
 
 
 @localized_route(bp, {"it": "/adesioni/inviata", "en": "/endorsements/sent"})
+@public
 def endorse_sent():
     """After sending: check your mail."""
     return render_template("campaign/endorse_sent.html", days=endorsements.CONFIRM_DAYS)
@@ -94,6 +100,7 @@ def endorse_sent():
 
 @localized_route(bp, {"it": "/adesioni/conferma/<token>", "en": "/endorsements/confirm/<token>"},
                  methods=["GET", "POST"])
+@csrf.exempt
 def endorse_confirm(token: str):
     """Confirm the contact address with a button (mail scanners open links, they do not press buttons)."""
     row = endorsements.for_token(token)
@@ -111,6 +118,7 @@ def endorse_confirm(token: str):
 
 
 @localized_route(bp, {"it": "/adesioni/confermata", "en": "/endorsements/confirmed"})
+@public
 def endorse_confirmed():
     """After confirming: a moderator will check the endorsement before it shows."""
     return render_template("campaign/endorse_confirmed.html")
