@@ -215,7 +215,6 @@ def test_a_press_document_is_rendered_once_and_both_instances_serve_the_same_byt
     assert rendered[0].stat().st_mtime_ns == stamp  # served again, never rendered again
 
 
-
 def test_a_cross_site_post_is_refused_and_a_same_site_one_passes(stack):
     def attempt(headers):
         email = f"origin-{secrets.token_hex(3)}@example.org"
