@@ -17,7 +17,7 @@ WITHDRAW = re.compile(r"\S*/en/sign/withdraw/[A-Za-z0-9_-]+")
 @pytest.fixture
 def config_overrides():
     """Production's proxy settings, and production's per-process page cache left on."""
-    return {"PROXY_COUNT": 1, "SITE_URL": SITE, "RESPONSE_CACHE_SECONDS": 10}
+    return {"PROXY_COUNT": 1, "SITE_URL": SITE, "CACHE_TYPE": "SimpleCache"}
 
 
 def forged(prefix: str) -> dict:

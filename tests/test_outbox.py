@@ -77,7 +77,6 @@ def test_a_mail_is_given_up_after_the_attempt_limit(app, smtp, monkeypatch):
 
 
 def test_mail_send_command_delivers_what_is_due(app, smtp, runner):
-    app.config["MAIL_SEND_ON_COMMIT"] = False
     _queue("one@example.org")
     _queue("two@example.org")
     result = runner.invoke(args=["mail", "send"])
