@@ -30,6 +30,9 @@ def test_first_screen_shows_the_count_and_a_sign_button(seeded, page, lang, butt
     assert _in_first_screen(page, sign)
     # The sentence saying what happened is there too.
     assert _in_first_screen(page, page.get_by_role("heading", level=1))
+    if size["width"] >= 1280:
+        # On a wide screen the short form itself is within the first screen.
+        assert _in_first_screen(page, page.locator("#sign-box button[type=submit]"))
 
 
 @pytest.mark.browser
@@ -69,9 +72,9 @@ def test_group_fields_show_without_javascript(seeded, browser, live_server):
 
 
 @pytest.mark.browser
-def test_short_sign_form_on_the_letter_signs(seeded, page):
-    page.goto("/en/letter")
-    box = page.locator(".after-letter")
+def test_short_sign_form_on_home_signs(seeded, page):
+    page.goto("/en/")
+    box = page.locator("#sign-box")
     box.get_by_label("Full name").fill("Anna Bianchi")
     box.get_by_label("Email").fill("anna@example.org")
     box.get_by_label("I consent to my data being processed as the privacy notice explains").check()
@@ -84,8 +87,8 @@ def test_home_and_letter_pass_the_audit(seeded, page, live_server):
     assert audit_pages(page, ["/it/", "/en/", "/it/lettera", "/en/letter", "/en/sign"], live_server) == {}
 
 
-@pytest.mark.parametrize("path", ["/it/lettera", "/en/letter"])
-def test_the_letter_carries_a_short_sign_form(seeded, client, path):
+@pytest.mark.parametrize("path", ["/it/", "/en/", "/it/lettera", "/en/letter"])
+def test_home_and_letter_carry_a_short_sign_form(seeded, client, path):
     html = client.get(path).get_data(as_text=True)
     form = html[html.index('<form class="sign-form sign-form-short"'):]
     form = form[:form.index("</form>")]
