@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Signature
-from app.petition.service import counted
+from app.stats import counted
 
 CHART_BARS = 10  # the most frequent countries get a bar each; the rest are added up
 
