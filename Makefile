@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 export FLASK_APP := wsgi
 
