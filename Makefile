@@ -42,8 +42,8 @@ run: setup
 	@[ -n "$$FLASK_DATA_CONTROLLER" ] || echo "warning: FLASK_DATA_CONTROLLER is empty: the privacy notice names no data controller"
 	@[ -n "$$FLASK_PRIVACY_CONTACT" ] || echo "warning: FLASK_PRIVACY_CONTACT is empty: the privacy notice gives no address for privacy requests"
 	@[ -n "$$FLASK_PRESS_CONTACT" ] || echo "warning: FLASK_PRESS_CONTACT is empty: the press and privacy pages name no press contact"
-	export FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1}; \
-	$(BIN)/flask mail send --loop --interval 5 & sender=$$!; \
+	export FLASK_DEVELOPMENT=$${FLASK_DEVELOPMENT-1} FLASK_SITE_URL=$${FLASK_SITE_URL-http://$(HOST):$(PORT)}; \
+	$(BIN)/flask mail send --loop & sender=$$!; \
 	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
