@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app import stats
-from app.extensions import db
+from app.extensions import cached, db, forget
 from app.letter.service import statement_version
 from app.models import Group
 
@@ -115,20 +115,23 @@ class Edition:
     figures: stats.Figures
 
 
+EDITION_KEY = "press:edition"
+
+
 def state() -> dict:
-    """This app's press bookkeeping in this process: the current edition (with the figures it
-    was made of), the files' digests and the background renders (kept in app.extensions, not
+    """This app's press bookkeeping in this process: the files' digests and the background renders (kept in app.extensions, not
     in module globals, so two apps in one process never share them)."""
-    return current_app.extensions.setdefault("press", {"edition": None, "digests": {}, "background": {}})
+    return current_app.extensions.setdefault("press", {"digests": {}, "background": {}})
 
 
 def current_edition() -> Edition:
-    """The edition of the current content. Recomputed only when app.stats recomputes its
-    figures (same object: same edition), so a cached download costs no query."""
+    """The edition of the current content, kept in the shared cache with the figures' lifetime
+    (CACHE_DEFAULT_TIMEOUT), so a cached download costs no query and every instance agrees."""
+    return cached(EDITION_KEY, _compute_edition)
+
+
+def _compute_edition() -> Edition:
     figures = stats.figures()
-    hit = state()["edition"]
-    if hit and hit[0] is figures:
-        return hit[1]
     version = statement_version()
     latest_published, latest_updated = db.session.execute(
         select(func.max(Group.published_at), func.max(Group.updated_at))
@@ -139,14 +142,12 @@ def current_edition() -> Edition:
     rounded = figures.signatures // ROUND_TO * ROUND_TO
     changed = latest.strftime("%Y%m%dT%H%M%S") if latest else "0"
     key = f"v{version}-s{rounded}-g{figures.groups}-{changed}"
-    edition = Edition(key=key, version=version, figures=figures)
-    state()["edition"] = (figures, edition)
-    return edition
+    return Edition(key=key, version=version, figures=figures)
 
 
 def clear_cache() -> None:
-    """Forget the cached edition and file digests (tests; after content changes)."""
-    state()["edition"] = None
+    """Forget the kept edition and file digests (tests; after content changes)."""
+    forget(EDITION_KEY)
     state()["digests"].clear()
 
 
