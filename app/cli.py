@@ -25,7 +25,7 @@ def seed_command():
 def purge_command():
     """Daily clean-up: unconfirmed signatures and reports whose link expired (with their
     mails and screenshots), and client-IP hashes older than IP_HASH_DAYS (settings)."""
-    from app.petition import signing as petition
+    from app.petition import cleanup as petition
     from app.registry import service as registry
 
     deleted, dropped = petition.purge()

@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import case, delete, insert, select, update
@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import OutboxMail, Signature, SignatureStatus, SignatureSubmission, SignatureToken, TokenPurpose
+from app.models import Signature, SignatureStatus, SignatureSubmission, SignatureToken, TokenPurpose
 from app.models.base import utcnow
 from app.outbox import enqueue
+from app.petition.cleanup import erase
 from app.security import new_token, token_digest
-from app.text import canonical_email
 from app.stats import forget_figures
+from app.text import canonical_email
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,6 @@ log = logging.getLogger(__name__)
 def link_days() -> int:
     """How long a confirm link lasts; an unconfirmed signature is purged after it (SIGNATURE_LINK_DAYS)."""
     return current_app.config["SIGNATURE_LINK_DAYS"]
-
-
-def ip_hash_days() -> int:
-    """How long the hashed IP is kept, for abuse analysis (IP_HASH_DAYS, shown on the privacy notice)."""
-    return current_app.config["IP_HASH_DAYS"]
 
 
 MAX_MAILS = 5  # mails per signature, whatever anyone submits
@@ -283,29 +279,3 @@ def withdraw(token: str) -> bool:
     erase(row.signature_id)
     forget_figures()
     return True
-
-
-def erase(signature_id: int) -> None:
-    """Delete a signature with everything that holds its data; commits."""
-    db.session.execute(delete(OutboxMail).where(OutboxMail.ref == f"signature:{signature_id}"))
-    db.session.execute(delete(SignatureToken).where(SignatureToken.signature_id == signature_id))
-    db.session.execute(delete(Signature).where(Signature.id == signature_id))
-    db.session.commit()
-
-
-def purge(now: datetime | None = None) -> tuple[int, int]:
-    """Delete unconfirmed signatures whose links expired, and drop IP hashes older than
-    IP_HASH_DAYS. Returns (signatures deleted, IP hashes dropped); commits."""
-    now = now or utcnow()
-    expired = list(db.session.scalars(
-        select(Signature.id).where(Signature.status == SignatureStatus.pending, Signature.expires_at < now)))
-    for signature_id in expired:
-        erase(signature_id)
-    db.session.execute(delete(SignatureToken).where(SignatureToken.expires_at < now))
-    dropped = db.session.execute(
-        update(Signature).where(Signature.ip_hash.is_not(None),
-                                Signature.created_at < now - timedelta(days=ip_hash_days()))
-        .values(ip_hash=None)
-    ).rowcount
-    db.session.commit()
-    return len(expired), dropped
