@@ -101,7 +101,12 @@ def test_consent_error_keeps_its_label_wide_on_a_phone(app, page, lang):
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"/{lang}/registro/segnala" if lang == "it" else "/en/registry/report")
     page.locator("form.report-form button[type=submit]").click()
-    label = page.locator("label[for=consent]").bounding_box()
+    page.locator("#consent-error").wait_for()
+    # Both boxes in one script, so a scroll in between (focus moves to the error summary)
+    # cannot shift one of them.
+    label, error = page.evaluate("""() => ["label[for=consent]", "#consent-error"].map(s => {
+        const box = document.querySelector(s).getBoundingClientRect();
+        return {y: box.top + window.scrollY, height: box.height, width: box.width};
+    })""")
     assert label["width"] >= 240
-    error = page.locator("#consent-error").bounding_box()
     assert error["y"] >= label["y"] + label["height"] - 1  # under the label, not beside it
