@@ -35,18 +35,23 @@ class Pool:
         self.opened = 0
         self.freed = asyncio.Condition()
 
-    async def get(self):
-        """An idle connection, a new one, or the next one freed."""
+    async def get(self, fresh: bool = False):
+        """(connection, reused): an idle connection, a new one, or the next one freed. With
+        `fresh`, a new one (waiting for a free slot if need be)."""
         while True:
-            if self.idle:
-                return self.idle.pop()
+            if self.idle and not fresh:
+                return self.idle.pop(), True
             if self.opened < MAX_CONNECTIONS:
                 self.opened += 1
                 try:
-                    return await asyncio.open_connection(self.host, self.port)
+                    return await asyncio.open_connection(self.host, self.port), False
                 except OSError:
                     self.opened -= 1
                     raise
+            if self.idle:  # fresh, and every slot taken: drop an idle one for a new one
+                self.opened -= 1
+                self.idle.pop(0)[1].close()
+                continue
             async with self.freed:
                 await self.freed.wait()
 
@@ -101,6 +106,7 @@ class Kind:
         self.statuses: dict[str, int] = {}
         self.errors: dict[str, int] = {}
         self.sent: list[tuple[str, float]] = []  # (unique value, wall-clock time sent)
+        self.retried = 0  # sent again on a new connection (the kept-alive one had been closed)
         self.late = 0  # requests the generator itself started more than 50 ms after they were due
 
     def request(self, n: int) -> tuple[bytes, str | None]:
@@ -120,6 +126,13 @@ class Kind:
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + body, unique
 
 
+async def exchange(conn, data: bytes, due: float) -> tuple[int, bool]:
+    """Send one request on `conn` and read its answer, within what is left of TIMEOUT."""
+    reader, writer = conn
+    writer.write(data)
+    return await asyncio.wait_for(read_response(reader), TIMEOUT - (time.monotonic() - due))
+
+
 async def one(pool: Pool, kind: Kind, n: int, due: float) -> None:
     """Send request n of `kind` and record its latency from `due`."""
     try:
@@ -131,12 +144,21 @@ async def one(pool: Pool, kind: Kind, n: int, due: float) -> None:
         kind.late += 1
     conn = None
     try:
-        conn = await asyncio.wait_for(pool.get(), TIMEOUT)
+        conn, reused = await asyncio.wait_for(pool.get(), TIMEOUT)
         if unique is not None:
             kind.sent.append((unique, time.time()))
-        reader, writer = conn
-        writer.write(data)
-        status, keep = await asyncio.wait_for(read_response(reader), TIMEOUT - (time.monotonic() - due))
+        try:
+            status, keep = await exchange(conn, data, due)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            # A kept-alive connection the server had closed, before any byte of an answer: a
+            # browser sends the request again on a new connection (RFC 9112, 9.3.1), so do we.
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            await pool.put(conn, False)
+            conn = None
+            kind.retried += 1
+            conn, _ = await asyncio.wait_for(pool.get(fresh=True), max(0.001, TIMEOUT - (time.monotonic() - due)))
+            status, keep = await exchange(conn, data, due)
     except (asyncio.TimeoutError, TimeoutError):
         kind.errors["timeout"] = kind.errors.get("timeout", 0) + 1
         if conn:
@@ -182,7 +204,7 @@ async def main(plan: dict) -> dict:
     ended = time.monotonic()
     return {"wall_start": wall_start, "elapsed": ended - start, "connections_opened": pool.opened,
             "kinds": {k.name: {"rate": k.rate, "latencies_us": k.latencies, "statuses": k.statuses,
-                               "errors": k.errors, "sent": k.sent, "late": k.late,
+                               "errors": k.errors, "sent": k.sent, "late": k.late, "retried": k.retried,
                                "due": int(k.rate * plan["duration"])} for k in kinds}}
 
 
