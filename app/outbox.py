@@ -153,8 +153,10 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
         return 0, 0
     sent = failed = 0
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
-    # Opened by the first send, inside the per-mail try: a server that is down counts as a
-    # failed attempt of each mail (with back-off), not as a crash that leaves them claimed.
+    # One SMTP connection for the batch, opened inside the per-mail try: a server that is down
+    # counts as a failed attempt of each mail (with back-off), not as a crash that leaves them
+    # claimed. (A backend's send() opens and closes a connection it finds closed, so it is
+    # opened here first: then every message of the batch goes over it.)
     connection = mail.get_connection()
     try:
         for mail_id in claimed:
@@ -176,6 +178,7 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
                 message = EmailMultiAlternatives(subject, text, sender_for(outgoing.lang),
                                                  [outgoing.to_addr], connection=connection)
                 message.attach_alternative(html, "text/html")
+                connection.open()  # no-op while open; again after a failure closed it
                 message.send()
             except Exception as exc:  # any SMTP or network failure: retry later
                 failed += 1

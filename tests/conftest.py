@@ -240,6 +240,7 @@ class SMTPSink:
         from aiosmtpd.controller import Controller
 
         self.messages = []
+        self.peers = []  # the client end of the connection each message came over
         self.lock = threading.Lock()
         # aiosmtpd checks the server is up by connecting to the port: it cannot use port 0.
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
@@ -251,6 +252,7 @@ class SMTPSink:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
+            self.peers.append(session.peer)  # (address, port): one per SMTP connection
         return "250 OK"
 
     def start(self):
@@ -264,6 +266,7 @@ class SMTPSink:
     def clear(self):
         with self.lock:
             self.messages.clear()
+            self.peers.clear()
 
     def to(self, address: str):
         """Messages received for `address`."""

@@ -45,6 +45,14 @@ def test_a_queued_mail_arrives_with_both_parts_and_the_site_name_as_sender(app, 
     assert len(smtp.to("ada@example.org")) == 1
 
 
+def test_a_batch_of_mails_goes_over_one_smtp_connection(app, smtp):
+    for n in range(5):
+        _queue(to=f"batch{n}@example.org")
+    assert deliver() == (5, 0)
+    assert len(smtp.messages) == 5
+    assert len(set(smtp.peers)) == 1  # one connection (one client port), not one per mail
+
+
 def test_server_down_is_a_failed_attempt_retried_with_back_off(app, smtp, monkeypatch):
     up_port = app.config["MAIL_PORT"]
     _smtp_port(app, free_port())  # nothing listens there
