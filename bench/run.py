@@ -74,10 +74,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--groups", type=int, default=10_000,
                    help="published groups added for phase 2 (default 10000; 0: no phase 2)")
     p.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
-    p.add_argument("--mail", choices=("outbox", "file"), default="outbox",
-                   help="outbox (default): mails stay queued rows (MAIL_SEND_ON_COMMIT off), as "
-                        "when a separate `flask mail send` delivers them; file: each is also "
-                        "delivered to a file by the worker right after its response")
+    p.add_argument("--mail", choices=("outbox",), default="outbox",
+                   help="outbox (the only choice since #11): the sign POST records a submission "
+                        "and nobody registers it or sends mail during the run (the mail sender "
+                        "does that in production; bench/viral.py runs it)")
     p.add_argument("--keep", action="store_true", help="keep the temporary instance (prints its path)")
     p.add_argument("--ref", default="",
                    help="benchmark a commit (e.g. HEAD) exported to the temporary directory "
