@@ -438,8 +438,8 @@ def test_the_reject_form_has_the_message_for_the_reporter(app, mod_client, lang,
 # --- The queue, a page at a time ---------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, waiting, page_of, next_label", [
-    ("en", "3 confirmed reports are waiting, oldest first.", "Page 1 of 2", "Next"),
-    ("it", "3 segnalazioni confermate sono in attesa", "Pagina 1 di 2", "Successiva"),
+    ("en", "3 confirmed reports are waiting, oldest first.", "Page 1 of 2", "Next page"),
+    ("it", "3 segnalazioni confermate sono in attesa", "Pagina 1 di 2", "Pagina successiva"),
 ])
 def test_queue_is_paginated(app, mod_client, monkeypatch, lang, waiting, page_of, next_label):
     from app.admin import moderation
