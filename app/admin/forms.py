@@ -9,7 +9,7 @@ from app.forms import PublicForm
 from app.models import Role
 from app.models.registry import RejectReason
 # One wording for statuses and crews, public pages and back office alike.
-from app.registry.forms import CREW_LABELS, STATUS_LABELS
+from app.models.registry import CREW_LABELS, REJECT_LABELS, STATUS_LABELS
 from app.safeform import SafeForm
 
 
@@ -90,15 +90,6 @@ def crew_choices():
     """The crews, translated."""
     return [(c.value, label) for c, label in CREW_LABELS.items()]
 
-
-REJECT_LABELS = {
-    RejectReason.abusive: _l("Spam or abuse"),
-    RejectReason.not_hijacked: _l("Not a hijacking"),
-    RejectReason.duplicate: _l("Duplicate"),
-    RejectReason.insufficient_evidence: _l("Insufficient evidence"),
-    RejectReason.not_verifiable: _l("Cannot be verified"),
-    RejectReason.other: _l("Other"),
-}
 
 DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
 

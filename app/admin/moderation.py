@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.admin import bp, service
-from app.admin.forms import (CREW_LABELS, REJECT_LABELS, STATUS_LABELS, AccountForm, MergeForm,
-                             PublishForm, RejectForm, SearchForm, StatusForm)
+from app.admin.forms import AccountForm, MergeForm, PublishForm, RejectForm, SearchForm, StatusForm
+from app.models.registry import CREW_LABELS, REJECT_LABELS, STATUS_LABELS
 from app.extensions import db
 from app.i18n import current_lang
 from app.models import AuditLog, Group, Report, ReportStatus, Screenshot

@@ -9,6 +9,7 @@ email and IP hash never are. The state changes live in app/registry/service.py.
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,15 @@ class GroupStatus(enum.Enum):
     recovered = "recovered"  # given back to its admins
 
 
+# What each value is called on pages, in documents and in the back office (both languages).
+STATUS_LABELS = {
+    GroupStatus.hijacked: _l("Still hijacked"),
+    GroupStatus.recreated: _l("Recreated by its admins"),
+    GroupStatus.closed: _l("Closed by Facebook"),
+    GroupStatus.recovered: _l("Recovered"),
+}
+
+
 class Crew(enum.Enum):
     """Who took the group. The 2014 list names "Shitstorm / Nameless" jointly for most groups."""
 
@@ -34,6 +44,16 @@ class Crew(enum.Enum):
     shitarmy = "shitarmy"
     other = "other"
     unknown = "unknown"
+
+
+CREW_LABELS = {
+    Crew.shitstorm: "Shitstorm",
+    Crew.nameless: "Nameless",
+    Crew.shitstorm_nameless: "Shitstorm / Nameless",
+    Crew.shitarmy: "ShitArmy",
+    Crew.other: _l("Another crew"),
+    Crew.unknown: lazy_pgettext("crew", "Unknown"),
+}
 
 
 def enum_column(enum_cls, name: str | None = None, length: int = 20):
@@ -101,6 +121,13 @@ class ReporterRole(enum.Enum):
     member = "member"
 
 
+ROLE_LABELS = {
+    ReporterRole.admin: _l("Administrator"),
+    ReporterRole.moderator: _l("Moderator"),
+    ReporterRole.member: _l("Member"),
+}
+
+
 class RejectReason(enum.Enum):
     """Why a moderator rejected a report (the list the back office offers, plus a free note)."""
 
@@ -110,6 +137,16 @@ class RejectReason(enum.Enum):
     duplicate = "duplicate"  # already reported; nothing new
     abusive = "abusive"  # spam, trolling, offensive content
     other = "other"  # see the note
+
+
+REJECT_LABELS = {
+    RejectReason.abusive: _l("Spam or abuse"),
+    RejectReason.not_hijacked: _l("Not a hijacking"),
+    RejectReason.duplicate: _l("Duplicate"),
+    RejectReason.insufficient_evidence: _l("Insufficient evidence"),
+    RejectReason.not_verifiable: _l("Cannot be verified"),
+    RejectReason.other: _l("Other"),
+}
 
 
 class GroupEventKind(enum.Enum):

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.forms import (NoHiddenCharacters, NoInvisibleCharacters, NoUrl, PublicForm, single_line_filter,
                        strip_filter)
 from app.models import Crew, GroupStatus, ReporterRole
+from app.models.registry import CREW_LABELS, ROLE_LABELS, STATUS_LABELS
 from app.registry import kept, service
 from app.safeform import SafeForm
 
@@ -23,27 +24,6 @@ MAX_MEMBERS = 100_000_000
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _MONTH_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
-
-STATUS_LABELS = {
-    GroupStatus.hijacked: _l("Still hijacked"),
-    GroupStatus.recreated: _l("Recreated by its admins"),
-    GroupStatus.closed: _l("Closed by Facebook"),
-    GroupStatus.recovered: _l("Recovered"),
-}
-CREW_LABELS = {
-    Crew.shitstorm: "Shitstorm",
-    Crew.nameless: "Nameless",
-    Crew.shitstorm_nameless: "Shitstorm / Nameless",
-    Crew.shitarmy: "ShitArmy",
-    Crew.other: _l("Another crew"),
-    Crew.unknown: lazy_pgettext("crew", "Unknown"),
-}
-ROLE_LABELS = {
-    ReporterRole.admin: _l("Administrator"),
-    ReporterRole.moderator: _l("Moderator"),
-    ReporterRole.member: _l("Member"),
-}
-
 
 def _newlines(value):
     """Windows and old Mac line ends as plain newlines (so the length counts what people see)."""

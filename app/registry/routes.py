@@ -12,7 +12,8 @@ from app.formats import day, month
 from app.i18n import current_lang, localized_route
 from app.models.base import utcnow
 from app.registry import bp, kept, service
-from app.registry.forms import CREW_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, ReportForm
+from app.models.registry import CREW_LABELS, ROLE_LABELS, STATUS_LABELS
+from app.registry.forms import ConfirmForm, ReportForm
 from app.security import ip_hash, mailed_link_page, public
 from app.urls import query_int
 

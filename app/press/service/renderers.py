@@ -18,6 +18,7 @@ from app.formats import babel_locale, day, when
 from app.letter.facts import FACTS_2014, LETTER_DATE
 from app.letter.service import current_letter
 from app.models import Crew, Group, GroupStatus
+from app.models.registry import CREW_LABELS, STATUS_LABELS
 from app.press.service import pictures
 from app.press.service.catalogue import DOCS, TEMPLATES, Doc, Edition
 
@@ -145,15 +146,11 @@ def _render_letter_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes
 
 def status_label(value: str) -> str:
     """A group's status, in the current language, worded as on the registry's pages."""
-    from app.registry.forms import STATUS_LABELS
-
     return str(STATUS_LABELS.get(GroupStatus(value), value))
 
 
 def crew_label(value: str) -> str:
     """Who hijacked a group, in the current language, worded as on the registry's pages."""
-    from app.registry.forms import CREW_LABELS
-
     return str(CREW_LABELS.get(Crew(value), value))
 
 
