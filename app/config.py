@@ -38,6 +38,9 @@ class Config:
     MAIL_PROMPTED_LIMIT = "3 per day"
     # How often an idle `flask mail send --loop` looks for new work, in seconds.
     MAIL_POLL_SECONDS = 0.5
+    # How often the mail sender looks for a new press edition to render (0: never; then the
+    # first download of each document renders it).
+    PRESS_RENDER_SECONDS = 60
 
     # Flask-Limiter. Memory by default; Redis in production (redis://host:6379/0).
     RATELIMIT_STORAGE_URI = "memory://"
@@ -123,3 +126,4 @@ class TestConfig(Config):
     ARGON2_TEST_PARAMS = True  # cheap password hashing in tests
     CACHE_TYPE = "NullCache"  # each test sees its own writes; tests/test_http_cache.py turns it on
     CACHE_NO_NULL_WARNING = True
+    PRESS_RENDER_SECONDS = 0  # the sender's round after each test request renders no PDFs

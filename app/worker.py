@@ -1,8 +1,10 @@
 """The mail sender's work, outside web requests: register the signatures submitted since the
-last round (app.petition.signing), then send the mails that are due (app.outbox). Run by
+last round (app.petition.signing), send the mails that are due (app.outbox), and now and then
+render a new edition of the press documents (app.press.service). Run by
 `flask mail send --loop` (as many as you like: rows are taken with locks and leases) and, in
 the tests, after each request of the test client."""
 import logging
+import time
 
 from flask import current_app
 
@@ -27,7 +29,32 @@ def work_once(limit: int = 100, send: bool = True) -> tuple[int, int, int]:
             db.session.rollback()
             registered = 0
         sent, failed = deliver(limit=limit) if send else (0, 0)
+        if registered + sent + failed == 0:  # only when idle: mail first, documents after
+            render_press_if_due()
     return registered, sent, failed
+
+
+def render_press_if_due() -> int:
+    """Every PRESS_RENDER_SECONDS, in a round that found no other work, render the press
+    documents of a new edition (content or figures changed), so that no web worker renders
+    them in a thread of its own and the press room soon lists each file with its SHA-256. On
+    a busy day the first download renders a document instead (under its lock, the previous
+    edition served meanwhile). How many were rendered; a failure is logged, tried next time."""
+    every = current_app.config["PRESS_RENDER_SECONDS"]
+    checked = current_app.extensions.setdefault("press-render", {"at": float("-inf")})
+    if not every or time.monotonic() - checked["at"] < every:
+        return 0
+    checked["at"] = time.monotonic()
+    from app.press.service import NotReady, render_missing
+
+    try:
+        return render_missing()
+    except NotReady:  # no letter loaded yet: nothing to render
+        return 0
+    except Exception:
+        log.exception("rendering the press documents failed")
+        db.session.rollback()
+        return 0
 
 
 def work_until_idle(send: bool = True) -> tuple[int, int]:

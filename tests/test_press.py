@@ -409,13 +409,20 @@ def fake_pdfs(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("config_overrides", [{"PRESS_RENDER_IN_BACKGROUND": True}])
-def test_page_renders_missing_documents_in_the_background(client, letter_only, fake_pdfs,
-                                                          config_overrides):
+@pytest.mark.parametrize("config_overrides", [{"PRESS_RENDER_SECONDS": 60}])
+def test_the_mail_sender_renders_missing_documents_not_the_page(client, letter_only, fake_pdfs,
+                                                                config_overrides):
+    import threading
+
+    from app.worker import render_press_if_due
+
+    client.sender = False  # the sender's round by hand, below
+    threads = threading.active_count()
     page = client.get("/en/press").get_data(as_text=True)
-    assert "Generated on first download." in page  # the page did not wait for the renders
-    edition = service.current_edition()
-    service.state()["background"][edition.key].join(20)
+    assert "Generated on first download." in page  # the page neither waited nor rendered
+    assert threading.active_count() == threads and fake_pdfs == []  # nor started a thread
+    assert render_press_if_due() == len(service.DOCS)
+    assert render_press_if_due() == 0  # due at most once a minute
     page = client.get("/en/press").get_data(as_text=True)
     assert "Generated on first download." not in page
     for doc_id in service.LISTED:

@@ -81,7 +81,7 @@ def stack(tmp_path_factory, smtp_server):
                    FLASK_CACHE_TYPE="RedisCache", FLASK_CACHE_REDIS_URL=REDIS_URI,
                    FLASK_CACHE_KEY_PREFIX=prefix, FLASK_MAIL_SERVER="127.0.0.1",
                    FLASK_MAIL_PORT=str(smtp_server.port), FLASK_MAIL_BACKEND="smtp",
-                   FLASK_PRESS_RENDER_IN_BACKGROUND="false", WEB_CONCURRENCY="1")
+                   FLASK_PRESS_RENDER_SECONDS="0", WEB_CONCURRENCY="1")
         prepare(env)
         running = Stack(env, tmp, instances=2, senders=2, port=port).start()
         app = create_app(make_test_config(uri, SITE_URL=site))

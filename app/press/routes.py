@@ -25,9 +25,8 @@ def index():
     for doc_id in service.LISTED:
         downloads.append({"doc": service.DOCS[doc_id], "url": service.url_of(doc_id, lang),
                           "stored": service.peek(doc_id, edition)})
+    # Missing files are rendered by the mail sender (app.worker) or by their first download.
     stale = any(d["stored"] is None or not d["stored"].current for d in downloads)
-    if stale and current_app.config.get("PRESS_RENDER_IN_BACKGROUND", not current_app.testing):
-        service.render_in_background(edition)
     return render_template("press/index.html", letter=letter, stats=stats.figures(), edition=edition,
                            downloads=downloads, stale=stale, format_size=service.human_size,
                            facts_2014=FACTS_2014, letter_date=LETTER_DATE,

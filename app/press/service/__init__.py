@@ -9,7 +9,7 @@ another request (thread or process) is doing: a lock file per document says who 
 while it is held the previous edition's file is served; only when there is none at all do we wait.
 
 - `catalogue` — the documents, their addresses, the edition;
-- `store` — the files on disk, rendering each once, the background render;
+- `store` — the files on disk, rendering each once; `render_missing`, which the mail sender runs;
 - `renderers` — PDFs, text, Markdown, CSV, ZIP; `pictures` — the share cards and the logo.
 """
 from app.press.service.catalogue import (  # noqa: F401 - the press room's interface
@@ -19,5 +19,4 @@ from app.press.service.renderers import (  # noqa: F401
     RENDERERS, NotReady, crew_label, groups_from_letter, markdown_to_text, published_groups, registry_csv, site_url,
     status_label)
 from app.press.service.store import (  # noqa: F401
-    Busy, Stored, describe, file_sha256, get, human_size, peek, render_all, render_in_background,
-    root_dir)
+    Busy, Stored, describe, file_sha256, get, human_size, peek, render_all, render_missing, root_dir)

@@ -119,9 +119,9 @@ EDITION_KEY = "press:edition"
 
 
 def state() -> dict:
-    """This app's press bookkeeping in this process: the files' digests and the background renders (kept in app.extensions, not
-    in module globals, so two apps in one process never share them)."""
-    return current_app.extensions.setdefault("press", {"digests": {}, "background": {}})
+    """This app's press bookkeeping in this process: the files' digests, by path, time and size
+    (kept in app.extensions, not in module globals, so two apps in one process never share them)."""
+    return current_app.extensions.setdefault("press", {"digests": {}})
 
 
 def current_edition() -> Edition:

@@ -1,12 +1,12 @@
 """The press documents on disk: one folder per edition under DOCUMENTS_DIR/press, files written
 atomically, served with their SHA-256; a lock file per document so that each is rendered once,
-and a download never waits for a render in progress when an earlier edition can be served."""
+and a download never waits for a render in progress when an earlier edition can be served.
+New editions are rendered by the mail sender (`render_missing`), or by the first download."""
 import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +14,6 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import format_decimal, gettext as _
 
-from app.extensions import db
 from app.press.service import renderers
 from app.press.service.catalogue import DOCS, KEEP_EDITIONS, Doc, Edition, current_edition, state
 
@@ -176,37 +175,25 @@ def _prune(current_key: str) -> None:
 
 
 def render_all(edition: Edition | None = None) -> list[Stored]:
-    """Render every document of the edition that is not on disk yet (CLI, background)."""
+    """Every document of the edition, rendering those not on disk yet (`flask press-render`)."""
     edition = edition or current_edition()
     order = [d for d in DOCS if d != "press-kit.zip"] + ["press-kit.zip"]
     return [get(doc_id, edition, allow_previous=False) for doc_id in order]
 
 
-def render_in_background(edition: Edition) -> bool:
-    """Start rendering the edition's missing documents in a thread, unless one already is.
-    Returns True when a thread was started."""
-    background = state()["background"]
-    running = background.get(edition.key)
-    if running is not None and running.is_alive():
-        return False
-    app = current_app._get_current_object()
-    site = renderers.site_url()
-
-    def work():
-        """Render the edition in this thread's own app context."""
-        with app.app_context():
-            try:
-                with renderers.site_context(site):
-                    render_all(edition)
-            except Exception:  # logged, and the next page view tries again
-                app.logger.exception("press: rendering edition %s failed", edition.key)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=work, name=f"press-{edition.key}", daemon=True)
-    for key in [k for k, t in background.items() if not t.is_alive()]:
-        del background[key]
-    background[edition.key] = thread
-    thread.start()
-    return True
-
+def render_missing(edition: Edition | None = None) -> int:
+    """Render the documents of the edition that are not on disk yet, skipping any that another
+    process is rendering right now; how many were rendered. The mail sender calls it (never a
+    web worker: see app.worker), so that the press room lists every file with its SHA-256
+    soon after the content changed."""
+    edition = edition or current_edition()
+    rendered = 0
+    for doc_id in [d for d in DOCS if d != "press-kit.zip"] + ["press-kit.zip"]:
+        if _path(edition.key, DOCS[doc_id]).is_file():
+            continue
+        try:
+            get(doc_id, edition, allow_previous=False, wait=False)
+        except Busy:  # another sender has it (or a download): it will be there
+            continue
+        rendered += 1
+    return rendered
