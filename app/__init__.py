@@ -4,7 +4,6 @@ import os
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadHost
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -59,6 +58,9 @@ def create_app(config_class: type = Config) -> Flask:
 
     urls.init_app(app)  # first: bounded <int:…> converters before any route is registered
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":  # this app's engine only, not every Engine
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     cache.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -101,8 +103,8 @@ def create_app(config_class: type = Config) -> Flask:
 
 def _finish_config(app: Flask) -> None:
     """Derived defaults, and refusing to start in production with the development secret."""
-    os.makedirs(app.instance_path, exist_ok=True)
-    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:  # the laptop default: a file in instance/
+        os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{app.instance_path}/campaign.db"
     if app.config.get("CACHE_REDIS_URL") and app.config["CACHE_TYPE"] == "SimpleCache":
         app.config["CACHE_TYPE"] = "RedisCache"  # a Redis address means: share the cache
@@ -128,15 +130,11 @@ def _finish_config(app: Flask) -> None:
         )
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """SQLite: WAL so readers never wait for the writer, a busy timeout, and foreign keys."""
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
