@@ -20,7 +20,7 @@ class SignatureSubmission(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     lang: Mapped[str] = mapped_column(String(2))
-    details: Mapped[str] = mapped_column(Text)  # name, city, country, group, reason, public: JSON
+    details: Mapped[str] = mapped_column(Text)  # name, city, country, group, reason, public, news: JSON
     ip_hash: Mapped[str] = mapped_column(String(64))
     held: Mapped[bool] = mapped_column(default=False)  # over the signing rate limit: no mail
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

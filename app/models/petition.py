@@ -45,6 +45,7 @@ class Signature(db.Model):
     group_name: Mapped[str] = mapped_column(String(300), default="")  # as typed, when not in the registry
     reason: Mapped[str] = mapped_column(String(500), default="")
     public: Mapped[bool] = mapped_column(default=False)  # consent to show name and city
+    news: Mapped[bool] = mapped_column(default=False)  # asked for the campaign's news by mail
     lang: Mapped[str] = mapped_column(String(2))
     status: Mapped[SignatureStatus] = mapped_column(
         enum_column(SignatureStatus), default=SignatureStatus.pending)

@@ -85,6 +85,7 @@ class SignForm(PublicForm):
                                        NoUrl(), NoHiddenCharacters()],
                            render_kw={"maxlength": 500, "rows": 4})
     public = BooleanField(_l("Show my name, city, group and reason on the public list"), default=False)
+    news = BooleanField(_l("Send me news of this campaign"), default=False)
     privacy = BooleanField(_l("I consent to my data being processed as the privacy notice explains"),
                            validators=[DataRequired(
                                _l("We can only take your data with your consent: please tick the box."))])

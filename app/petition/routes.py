@@ -45,7 +45,7 @@ def sign():
                 name=form.name.data, email=form.email.data, city=form.city.data or "",
                 country=form.country.data or "IT", is_admin=form.is_admin.data,
                 group_id=form.chosen_group_id(), group_name=form.group_name.data or "",
-                reason=form.reason.data or "", public=form.public.data,
+                reason=form.reason.data or "", public=form.public.data, news=form.news.data,
             ), current_lang(), ip_hash(client_ip()), held)
             db.session.commit()
         return redirect(url_for("petition.check_mail"), 303)

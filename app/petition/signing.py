@@ -50,6 +50,7 @@ class SignatureData:
     group_name: str = ""
     reason: str = ""
     public: bool = False
+    news: bool = False  # mail me the campaign's updates (app.campaign.service.mailings)
 
 
 def submit(data: SignatureData, lang: str, ip_hash: str, held: bool) -> None:
@@ -133,7 +134,7 @@ def _details(data: SignatureData, lang: str, held: bool, hashed_ip: str) -> dict
         "name": data.name, "city": data.city, "country": data.country or "IT",
         "is_admin": data.is_admin, "group_id": data.group_id if data.is_admin else None,
         "group_name": data.group_name if data.is_admin else "", "reason": data.reason,
-        "public": data.public, "lang": lang, "suspect": held, "ip_hash": hashed_ip,
+        "public": data.public, "news": data.news, "lang": lang, "suspect": held, "ip_hash": hashed_ip,
     }
 
 
@@ -207,7 +208,7 @@ def _send_confirm(signature_id: int, email: str, name: str, lang: str) -> None:
 def details_digest(signature: Signature) -> str:
     """A fingerprint of what the confirm page shows, so that confirming confirms what was seen."""
     details = [signature.name, signature.city, signature.country, signature.is_admin, signature.group_id,
-               signature.group_name, signature.reason, signature.public]
+               signature.group_name, signature.reason, signature.public, signature.news]
     return hashlib.sha256(json.dumps(details).encode()).hexdigest()
 
 
@@ -248,7 +249,8 @@ def confirm(token: str, lang: str, shown: str | None = None) -> str:
     flipped = db.session.execute(
         update(Signature).where(Signature.id == signature_id, Signature.status == SignatureStatus.pending,
                                 Signature.name == seen.name, Signature.city == seen.city,
-                                Signature.reason == seen.reason, Signature.public == seen.public)
+                                Signature.reason == seen.reason, Signature.public == seen.public,
+                                Signature.news == seen.news)
         .values(status=SignatureStatus.confirmed, confirmed_at=utcnow(), lang=lang,
                 mails_sent=Signature.mails_sent + 1)
     ).rowcount
