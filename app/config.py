@@ -41,6 +41,9 @@ class Config:
     # How often the mail sender looks for a new press edition to render (0: never; then the
     # first download of each document renders it).
     PRESS_RENDER_SECONDS = 60
+    # Emails of an update mailed to the signers who asked for news, queued per minute (all
+    # senders together), so the outbox never holds more than a minute's worth ahead of confirm links.
+    MAILING_PER_MINUTE = 120
 
     # Flask-Limiter. Memory by default; Redis in production (redis://host:6379/0).
     RATELIMIT_STORAGE_URI = "memory://"

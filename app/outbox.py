@@ -65,6 +65,7 @@ def render(template: str, lang: str, context: dict) -> tuple[str, str, str]:
     if present, else the text laid out by `email/layout.html`."""
     context = dict(context)
     site = context.pop("own_site", None) or own_site()
+    context.pop("mail_headers", None)  # for the message, not the template (see `_headers`)
     with force_locale(babel_locale(lang)):
         text = render_template(f"email/{template}.{lang}.txt", **context)
         subject, _, body = text.partition("\n")
@@ -176,7 +177,8 @@ def deliver(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
             try:
                 subject, text, html = _contents(outgoing)
                 message = EmailMultiAlternatives(subject, text, sender_for(outgoing.lang),
-                                                 [outgoing.to_addr], connection=connection)
+                                                 [outgoing.to_addr], connection=connection,
+                                                 headers=_headers(outgoing))
                 message.attach_alternative(html, "text/html")
                 connection.open()  # no-op while open; again after a failure closed it
                 message.send()
@@ -216,6 +218,13 @@ def _contents(outgoing: OutboxMail) -> tuple[str, str, str]:
     if outgoing.context is None:
         return outgoing.subject, outgoing.body_text, outgoing.body_html
     return render(outgoing.template, outgoing.lang, json.loads(outgoing.context))
+
+
+def _headers(outgoing: OutboxMail) -> dict | None:
+    """Extra headers queued with a mail (`mail_headers`: a mailing's List-Unsubscribe)."""
+    if outgoing.context is None:
+        return None
+    return json.loads(outgoing.context).get("mail_headers") or None
 
 
 def _over_prompted_cap(address: str) -> bool:

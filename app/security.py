@@ -53,6 +53,13 @@ def public(view):
     return view
 
 
+def any_origin(view):
+    """Mark a view whose POST may come from anywhere: RFC 8058's one-click unsubscribe, which a
+    mail client sends from its own origin (the link's secret token is the only credential)."""
+    view.any_origin = True
+    return view
+
+
 def site_origin() -> str:
     """scheme://host[:port] of SITE_URL, or of this request when SITE_URL is unset (local runs)."""
     parts = urlsplit(current_app.config.get("SITE_URL") or request.host_url)
@@ -92,7 +99,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_cross_site_posts():
         if request.method in UNSAFE_METHODS and cross_site():
-            raise CrossSitePost()
+            view = current_app.view_functions.get(request.endpoint or "")
+            if not getattr(view, "any_origin", False):
+                raise CrossSitePost()
 
     @app.after_request
     def security_headers(response):

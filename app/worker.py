@@ -1,6 +1,7 @@
 """The mail sender's work, outside web requests: register the signatures submitted since the
-last round (app.petition.signing), send the mails that are due (app.outbox), and now and then
-render a new edition of the press documents (app.press.service). Run by
+last round (app.petition.signing), queue the next emails of a mailing (app.campaign), send the
+mails that are due (app.outbox), and now and then render a new edition of the press documents
+(app.press.service). Run by
 `flask mail send --loop` (as many as you like: rows are taken with locks and leases) and, in
 the tests, after each request of the test client."""
 import logging
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def work_once(limit: int = 100, send: bool = True) -> tuple[int, int, int]:
-    """One round: (submissions registered, mails sent, mails failed); `send=False` leaves the
+    """One round: (submissions registered and mailing emails queued, mails sent, mails failed); `send=False` leaves the
     mails queued. Runs in a request context on SITE_URL, so that the links it builds (confirm,
     withdraw) are the site's own."""
     from app.outbox import deliver
@@ -28,6 +29,7 @@ def work_once(limit: int = 100, send: bool = True) -> tuple[int, int, int]:
             log.exception("registering submitted signatures failed")
             db.session.rollback()
             registered = 0
+        registered += _queue_mailings(limit)
         sent, failed = deliver(limit=limit) if send else (0, 0)
         if registered + sent + failed == 0:  # only when idle: mail first, documents after
             render_press_if_due()
@@ -53,6 +55,18 @@ def render_press_if_due() -> int:
         return 0
     except Exception:
         log.exception("rendering the press documents failed")
+        db.session.rollback()
+        return 0
+
+
+def _queue_mailings(limit: int) -> int:
+    """The next emails of the updates being emailed, at MAILING_PER_MINUTE (app.campaign)."""
+    from app.campaign.service.mailings import pump
+
+    try:
+        return pump(limit)
+    except Exception:  # like a broken submission: logged, and the next round tries again
+        log.exception("queueing the emails of a mailing failed")
         db.session.rollback()
         return 0
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("campaign", __name__, cli_group="campaign")
 
-from app.campaign import backoffice, routes  # noqa: E402,F401
+from app.campaign import backoffice, handover, news, routes  # noqa: E402,F401

@@ -1,5 +1,5 @@
-"""Back-office pages of the campaign under /admin/…: updates, endorsements, the
-timeline (later: mailings, hand-over). Every view requires a logged-in moderator, like the rest of /admin/, and
+"""Back-office pages of the campaign under /admin/…: updates and their mailings, endorsements,
+the timeline (the hand-over is in app/campaign/handover.py). Every view requires a logged-in moderator, like the rest of /admin/, and
 answers with the back office's private, unindexed headers; every form carries a CSRF token."""
 from functools import wraps
 
@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.admin.routes import private_response, require_moderator
 from app.campaign import bp
 from app.campaign.forms import KIND_LABELS, ButtonForm, TimelineForm, UpdateForm
-from app.campaign.service import endorsements, timeline, updates
+from app.campaign.service import endorsements, mailings, timeline, updates
 from app.extensions import db
 from app.models import Endorsement, EndorsementStatus, TimelineStep, Update
 
@@ -101,6 +101,31 @@ def admin_update_unpublish(update_id: int):
         db.session.commit()
         flash(_("Update withdrawn from the public pages."), "success")
     return redirect(url_for("campaign.admin_update", update_id=update_id), 303)
+
+
+@bp.route("/admin/updates/<int:update_id>/mailing", methods=["GET", "POST"])
+@moderator_required
+def admin_mailing(update_id: int):
+    """Email an update to the signers who asked for news: the email in both languages, how
+    many would get it, the button (POST), then how far it is. Sent once, however often pressed."""
+    found = db.session.get(Update, update_id) or abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            mailings.start(found, _actor())
+        except mailings.AlreadyMailed:
+            flash(_("This update has been emailed already: each signer gets it once."), "error")
+        except mailings.NotPublished:
+            flash(_("Publish the update first: the email links to its page."), "error")
+        else:
+            db.session.commit()
+            flash(_("The emails are on their way, %(n)s a minute.", n=mailings.per_minute()), "success")
+        return redirect(url_for("campaign.admin_mailing", update_id=update_id), 303)
+    mailing = mailings.mailing_of(update_id)
+    return render_template("campaign/admin/mailing.html", item=found, button=form, mailing=mailing,
+                           previews={lang: mailings.preview(found, lang) for lang in mailings.LANGS},
+                           audience=mailings.audience(), per_minute=mailings.per_minute(),
+                           progress=mailings.progress(mailing) if mailing else None)
 
 
 @bp.route("/admin/endorsements")

@@ -11,7 +11,7 @@ from app.models import Group
 # sign, confirm, withdraw and report forms lead to (the same for everyone, and empty of content).
 NOT_LISTED = frozenset({
     "petition.check_mail", "petition.confirmed", "petition.withdrawn", "registry.report_sent",
-    "campaign.endorse_sent", "campaign.endorse_confirmed",
+    "campaign.endorse_sent", "campaign.endorse_confirmed", "campaign.unsubscribed",
 })
 # Addresses ending so are files or feeds, not pages.
 NOT_PAGES = (".atom", ".xml", ".json", ".csv", ".txt", ".pdf", ".png", ".zip", ".md", ".svg")

@@ -27,10 +27,11 @@ __all__ += ["Signature", "SignatureStatus", "SignatureToken", "TokenPurpose"]
 
 # == campaign ==
 from app.models.campaign import (  # noqa: E402
-    Endorsement, EndorsementKind, EndorsementStatus, TimelineStep, Update,
+    Endorsement, EndorsementKind, EndorsementStatus, Handover, Mailing, MailingRecipient, TimelineStep, Update,
 )
 
-__all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "TimelineStep", "Update"]
+__all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "Handover", "Mailing", "MailingRecipient",
+            "TimelineStep", "Update"]
 
 # == petition: submissions waiting for the sender ==
 from app.models.intake import SignatureSubmission  # noqa: E402

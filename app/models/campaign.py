@@ -3,7 +3,7 @@ the demand's timeline, mailings to supporters and the hand-over document)."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -103,3 +103,56 @@ class TimelineStep(db.Model):
     def label(self, lang: str) -> str:
         """The step's words in `lang`."""
         return self.label_it if lang == "it" else self.label_en
+
+
+class Mailing(db.Model):
+    """An update emailed to the signers who asked for news. One per update: the database
+    refuses a second, so pressing the button twice sends it once. The mail senders queue its
+    emails at MAILING_PER_MINUTE (`next_at` is when the next ones may go, `last_signature_id`
+    how far through the signers they are)."""
+
+    __tablename__ = "mailing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("campaign_update.id", ondelete="CASCADE"), unique=True)
+    started_by: Mapped[str] = mapped_column(String(320))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_signature_id: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # every signer queued
+
+
+class MailingRecipient(db.Model):
+    """One signer's email of a mailing: at most one per signer and mailing (the database says
+    so, whatever two senders do). Holds the SHA-256 of the email's unsubscribe token; goes with
+    the signature when it is withdrawn."""
+
+    __tablename__ = "mailing_recipient"
+    __table_args__ = (UniqueConstraint("mailing_id", "signature_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"))
+    signature_id: Mapped[int] = mapped_column(ForeignKey("signature.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    mail_id: Mapped[int | None]  # its row in the outbox (erased with the signature)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Handover(db.Model):
+    """A hand-over document (PDF) as generated in the back office: kept under
+    DOCUMENTS_DIR/handover, listed in the press room once the coalition publishes it."""
+
+    __tablename__ = "handover"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(120), unique=True)  # within DOCUMENTS_DIR/handover
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    text_version: Mapped[int]  # of the letter
+    signatures: Mapped[int]  # the count it states
+    listed: Mapped[int]  # signers named in it
+    generated_by: Mapped[str] = mapped_column(String(320))
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(String(320))
