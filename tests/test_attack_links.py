@@ -80,7 +80,7 @@ def test_every_trick_is_refused_in_the_report_form(app, client, lang, field):
 def test_honest_names_with_dots_still_sign(app, client, lang):
     for name in HONEST[:4]:
         answer = client.post(SIGN[lang], data=form_data(name=name, email=f"{len(name)}@example.org"))
-        assert answer.status_code == 303, name
+        assert answer.status_code == 200, name  # the check-your-mail page
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
@@ -102,5 +102,5 @@ def test_evidence_addresses_refuse_invisible_and_control_characters(app, client,
 
 def test_a_reason_may_still_hold_an_emoji_joined_by_zero_width_joiners(app, client):
     answer = client.post("/en/sign", data=form_data(reason="For my family 👨\u200d👩\u200d👧"))
-    assert answer.status_code == 303
+    assert answer.status_code == 200
     assert report_data  # (the report helpers are shared with the report form tests above)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import LANG_ARG
-from app.models import Group
+from app.models import Group, Update
 
 # Pages with a language and no other argument that are not for search engines: the pages the
 # sign, confirm, withdraw and report forms lead to (the same for everyone, and empty of content).
@@ -35,10 +35,16 @@ def public_endpoints() -> list[str]:
 
 
 def sitemap_pages() -> list[dict[str, str]]:
-    """One entry per page: {lang: absolute address} for each language."""
+    """One entry per page: {lang: absolute address} for each language. The campaign's list of
+    updates and its endorsements come with the URL map; each published update and each group
+    page are added here."""
     languages = current_app.config["LANGUAGES"]
     pages = [{lang: url_for(endpoint, lang_code=lang, _external=True) for lang in languages}
              for endpoint in public_endpoints()]
+    published = db.session.scalars(select(Update.id).where(Update.published_at.is_not(None))
+                                   .order_by(Update.published_at.desc(), Update.id.desc()))
+    pages += [{lang: url_for("campaign.update", update_id=update_id, lang_code=lang, _external=True)
+               for lang in languages} for update_id in published]
     slugs = db.session.scalars(select(Group.slug).where(Group.published.is_(True)).order_by(Group.slug))
     pages += [{lang: url_for("registry.group", slug=slug, lang_code=lang, _external=True) for lang in languages}
               for slug in slugs]

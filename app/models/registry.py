@@ -191,6 +191,9 @@ class Report(db.Model):
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     # SHA-256 of the mailed confirmation token; cleared once confirmed.
     token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of the private status link's token (mailed and shown once, at submission); kept
+    # for the report's life, so its sender can follow it. None on reports sent before it existed.
+    status_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,9 @@ from app.security import MAILED_LINK_HEADERS, ip_hash, mailed_link_page, public
 from app.stats import figures
 from app.urls import query_int
 
+# The answer to a sign POST names the address typed: for this browser only, never kept.
+SENT_HEADERS = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+
 
 def new_sign_form(**kwargs) -> SignForm:
     """The signing form in the page's language, with the registry's groups to choose from."""
@@ -34,9 +37,11 @@ def next_milestone(count: int) -> int:
 @public
 def sign():
     """The signing form. A valid submission is answered the same way whoever signs, after the
-    same work (one row recorded for the mail sender): a redirect to the check-your-mail page
-    (Post/Redirect/Get: reloading it sends nothing again). Over the rate limit it is held:
-    recorded, but no mail goes out until a moderator releases it."""
+    same work (one row recorded for the mail sender): the check-your-mail page, as this POST's
+    own answer (`private, no-store`), so that it can say which address the mail went to
+    without putting it in a cookie, a URL or a cached page. Reloading it signs again with the
+    same details: one signature all the same (the address is unique), and mails stay capped.
+    Over the rate limit it is held: recorded, but no mail goes out until a moderator releases it."""
     form = new_sign_form()
     if form.validate_on_submit():
         if not form.is_bot():  # a bot gets the same answer, and nothing is stored
@@ -48,7 +53,7 @@ def sign():
                 reason=form.reason.data or "", public=form.public.data, news=form.news.data,
             ), current_lang(), ip_hash(client_ip()), held)
             db.session.commit()
-        return redirect(url_for("petition.check_mail"), 303)
+        return render_template("petition/check_mail.html", stats=figures(), email=form.email.data), 200, SENT_HEADERS
     status = 422 if form.errors else 200
     return render_template("petition/sign.html", form=form, stats=figures()), status
 
@@ -56,7 +61,8 @@ def sign():
 @localized_route(bp, {"it": "/firma/controlla-la-posta", "en": "/sign/check-your-mail"})
 @public
 def check_mail():
-    """After signing: the confirm link is on its way. The same page for everyone."""
+    """The check-your-mail page without the address (the sign POST answers with it): the same
+    page for everyone, for those who come back to it."""
     return render_template("petition/check_mail.html", stats=figures())
 
 

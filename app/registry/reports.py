@@ -107,15 +107,17 @@ def find_existing_group(name: str, facebook_url: str | None) -> Group | None:
 
 
 def create_report(data: dict, evidence: list[str], images: list[CleanImage], lang: str,
-                  ip_hash: str | None) -> tuple[Report, str]:
-    """Store an unconfirmed report, its evidence links and screenshots; returns (report, token).
-    `data` has the Report columns the form asks for. Writes the screenshot files but does not
-    commit: if the caller's commit fails, it removes them (`submit_report` does)."""
+                  ip_hash: str | None) -> tuple[Report, str, str]:
+    """Store an unconfirmed report, its evidence links and screenshots; returns (report,
+    confirmation token, status token). `data` has the Report columns the form asks for. Writes
+    the screenshot files but does not commit: if the caller's commit fails, it removes them
+    (`submit_report` does)."""
     token, digest = new_token()
+    status_token, status_digest = new_token()
     existing = find_existing_group(data["name"], data.get("facebook_url"))
     report = Report(name_folded=fold(data["name"]), lang=lang, ip_hash=ip_hash, token_digest=digest,
-                    status=ReportStatus.pending_email, group=existing, is_addition=existing is not None,
-                    **data)
+                    status_digest=status_digest, status=ReportStatus.pending_email, group=existing,
+                    is_addition=existing is not None, **data)
     for position, url in enumerate(evidence):
         report.evidence.append(ReportEvidence(url=url, position=position))
     try:
@@ -126,31 +128,58 @@ def create_report(data: dict, evidence: list[str], images: list[CleanImage], lan
     except BaseException:
         remove_files(shot.path for shot in report.screenshots)
         raise
-    return report, token
+    return report, token, status_token
 
 
 def submit_report(data: dict, evidence: list[str], images: list[CleanImage], lang: str,
-                  ip_hash: str | None) -> Report:
-    """Store a report and queue its confirmation mail; commits. If the commit (or anything
-    before it) fails, the screenshot files already written are removed: no orphans on disk."""
-    report, token = create_report(data, evidence, images, lang, ip_hash)
+                  ip_hash: str | None) -> tuple[Report, str]:
+    """Store a report and queue its confirmation mail (with the private status link); commits.
+    Returns (report, status token). If the commit (or anything before it) fails, the
+    screenshot files already written are removed: no orphans on disk."""
+    report, token, status_token = create_report(data, evidence, images, lang, ip_hash)
     written = [shot.path for shot in report.screenshots]
     try:
         enqueue(report.reporter_email, "report_confirm", lang, ref=f"report:{report.id}",
                 name=report.reporter_name, group_name=report.name, existing=report.group is not None,
                 confirm_url=url_for("registry.confirm", token=token, lang_code=lang, _external=True),
+                status_url=url_for("registry.status", token=status_token, lang_code=lang, _external=True),
                 days=confirm_days())
         db.session.commit()
     except BaseException:
         db.session.rollback()
         remove_files(written)
         raise
-    return report
+    return report, status_token
 
 
 def report_for_token(token: str) -> Report | None:
     """The unconfirmed or confirmed report behind a mailed token (None if unknown)."""
     return db.session.scalar(select(Report).where(Report.token_digest == token_digest(token)))
+
+
+def report_for_status(token: str) -> Report | None:
+    """The report behind a private status link (None if unknown: mistyped, or purged)."""
+    return db.session.scalar(select(Report).where(Report.status_digest == token_digest(token)))
+
+
+# What the reporter's status page says of each status: received (waiting for the mailed
+# confirmation), review (in the queue), published (a merge also put it on the registry), rejected.
+STAGES = {ReportStatus.pending_email: "received", ReportStatus.queued: "review",
+          ReportStatus.published: "published", ReportStatus.merged: "published",
+          ReportStatus.rejected: "rejected"}
+
+
+def report_stage(report: Report) -> str:
+    """The step of `report` as its sender follows it: received, review, published or rejected."""
+    return STAGES[report.status]
+
+
+def published_entry(report: Report) -> Group | None:
+    """The public entry a published or merged report went into (None before, or if gone)."""
+    group = report.group
+    if report_stage(report) != "published" or group is None or not group.published:
+        return None
+    return group
 
 
 def link_expired(report: Report) -> bool:

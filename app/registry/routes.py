@@ -3,8 +3,7 @@ the mailed confirmation link; screenshots that moderators published."""
 import math
 
 
-from flask import (abort, current_app, redirect, render_template, request, send_file, session,
-                   url_for)
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal, gettext as _, ngettext
 
 from app.extensions import client_ip, limiter
@@ -14,7 +13,7 @@ from app.models.base import utcnow
 from app.registry import bp, kept, service
 from app.models.registry import CREW_LABELS, ROLE_LABELS, STATUS_LABELS
 from app.registry.forms import ConfirmForm, ReportForm
-from app.security import ip_hash, mailed_link_page, public
+from app.security import MAILED_LINK_HEADERS, ip_hash, mailed_link_page, public
 from app.urls import query_int
 
 PER_PAGE = 25
@@ -155,17 +154,20 @@ def _report_limit() -> str:
 @limiter.limit(_report_limit, methods=["POST"])
 @public
 def report():
-    """The form to report a hijacked group; a valid report waits for the email confirmation."""
+    """The form to report a hijacked group; a valid report waits for the email confirmation.
+    Its sender is sent on to the report's private status page (Post/Redirect/Get), which says
+    "check your email" and is the page they can come back to; nothing goes in a cookie."""
     form = ReportForm(data=_prefill())
     if form.validate_on_submit():
-        existing = None
-        if not form.is_bot():  # a bot gets the same answer, and nothing is stored
-            new = service.submit_report(form.report_data(), form.evidence_urls, form.clean_images,
-                                        current_lang(), ip_hash(client_ip()))
-            existing = new.group
+        target = url_for("registry.report_sent")  # a bot: the plain page, and nothing is stored
+        if not form.is_bot():
+            _new, status_token = service.submit_report(form.report_data(), form.evidence_urls,
+                                                       form.clean_images, current_lang(), ip_hash(client_ip()))
+            target = url_for("registry.status", token=status_token)
         kept.discard(form.kept.data)
-        session["report_existing"] = existing.slug if existing else None
-        return redirect(url_for("registry.report_sent"), 303)
+        response = redirect(target, 303)
+        response.headers.update(MAILED_LINK_HEADERS)  # the next address holds a private token
+        return response
     if form.errors and not form.is_bot():
         # The browser will not send the files again: keep the accepted ones for the next try.
         images, names = form.to_keep()
@@ -179,10 +181,24 @@ def report():
 @localized_route(bp, {"it": "/registro/segnala/inviata", "en": "/registry/report/sent"})
 @public
 def report_sent():
-    """After sending: check your mail (and, for a known group, that the report adds to it)."""
-    slug = session.get("report_existing")
-    existing = service.group_by_slug(slug) if slug else None
-    return render_template("registry/report_sent.html", existing=existing, days=service.confirm_days())
+    """Check your mail: the same page for everyone (a report's sender lands on its status page)."""
+    return render_template("registry/report_sent.html", days=service.confirm_days())
+
+
+@localized_route(bp, {"it": "/registro/segnala/stato/<token>", "en": "/registry/report/status/<token>"})
+def status(token: str):
+    """A report's private status page, from the link its sender got by mail and on screen:
+    received, waiting for review, published (with its entry) or not published. It shows only
+    what they sent about the group, never their name or address."""
+    found = service.report_for_status(token)
+    if found is None:
+        return mailed_link_page("registry/link_invalid.html", 404, expired=False, status_link=True,
+                                days=service.confirm_days())
+    stage = service.report_stage(found)
+    return mailed_link_page(
+        "registry/status.html", report=found, stage=stage, entry=service.published_entry(found),
+        expired=stage == "received" and service.link_expired(found), days=service.confirm_days(),
+        status_url=url_for("registry.status", token=token, _external=True))
 
 
 def _prefill() -> dict | None:

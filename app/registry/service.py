@@ -36,7 +36,8 @@ from app.registry.moderation import (  # noqa: F401
 from app.registry.reports import (  # noqa: F401
     NotFacebook, confirm_days, confirm_and_notify, confirm_report, create_report,
     drop_old_ip_hashes, find_existing_group, link_expired, normalize_facebook_url, purge_reports,
-    purge_unconfirmed, report_for_token, submit_report,
+    published_entry, purge_unconfirmed, report_for_status, report_for_token, report_stage,
+    submit_report,
 )
 from app.text import FORMULA_START, fold
 
