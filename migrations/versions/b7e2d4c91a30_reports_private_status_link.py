@@ -1,7 +1,7 @@
 """Reports keep the digest of their private status link
 
 Revision ID: b7e2d4c91a30
-Revises: 1fa63b052189
+Revises: d3f58a61c7e2
 Create Date: 2026-12-01 23:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2d4c91a30'
-down_revision = '1fa63b052189'
+down_revision = 'd3f58a61c7e2'
 branch_labels = None
 depends_on = None
 
