@@ -90,6 +90,12 @@ class Config:
     ADMIN_SLOW_AFTER = 20
     ADMIN_TOTP_ISSUER = "Cara Umanità"  # the name authenticator apps show for the account
 
+    # Moderators get a mail when one IP hash or email domain passes this many signatures in an
+    # hour (at most once an hour per key; 0 turns the mail off); the mail sender looks at most
+    # every TRENDING_CHECK_SECONDS seconds, after a round that registered signatures.
+    TRENDING_ALERT = 100
+    TRENDING_CHECK_SECONDS = 60
+
     PRESS_CONTACT = ""  # shown on the press and privacy pages when set; `make run` warns while empty
     # The privacy notice (GDPR art. 13): who the data controller is (name and postal address)
     # and where to write about personal data. `make run` warns while they are empty.

@@ -4,7 +4,7 @@ Computed with aggregate queries over the tables, never kept in a counter row tha
 signature would update (one hot row is what brought the UK petitions site down in 2019).
 They are kept in the shared cache (Flask-Caching: SimpleCache locally, Redis in production)
 for CACHE_DEFAULT_TIMEOUT seconds, and forgotten at once when a signature is confirmed or
-withdrawn or a moderator publishes, so the count lags by at most that.
+withdrawn, a moderator publishes, invalidates, undoes or releases, so the count lags by at most that.
 """
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -37,8 +37,10 @@ class Figures:
 
 
 def counted():
-    """The condition of a signature that counts: confirmed and not held back by a limit."""
-    return (Signature.status == SignatureStatus.confirmed) & Signature.suspect.is_(False)
+    """The condition of a signature that counts (and may be listed): confirmed, not held (over
+    a limit, on a block list) and not invalidated by a moderator."""
+    return ((Signature.status == SignatureStatus.confirmed) & Signature.suspect.is_(False)
+            & Signature.invalidation_id.is_(None))
 
 
 def figures() -> Figures:

@@ -1,7 +1,8 @@
 """The mail sender's work, outside web requests: register the signatures submitted since the
-last round (app.petition.signing), queue the next emails of a mailing (app.campaign), send the
-mails that are due (app.outbox), and now and then render a new edition of the press documents
-(app.press.service). Run by
+last round (app.petition.signing), mail the moderators when a key trends past TRENDING_ALERT
+(app.petition.trending, after a round that registered signatures), queue the next emails of a
+mailing (app.campaign), send the mails that are due (app.outbox), and now and then render a new
+edition of the press documents (app.press.service). Run by
 `flask mail send --loop` (as many as you like: rows are taken with locks and leases) and, in
 the tests, after each request of the test client."""
 import logging
@@ -20,6 +21,7 @@ def work_once(limit: int = 100, send: bool = True) -> tuple[int, int, int]:
     withdraw) are the site's own."""
     from app.outbox import deliver
     from app.petition.signing import register_submissions
+    from app.petition.trending import alert_if_due
 
     base = current_app.config.get("SITE_URL") or "http://localhost"
     with current_app.test_request_context("/", base_url=base):
@@ -29,6 +31,8 @@ def work_once(limit: int = 100, send: bool = True) -> tuple[int, int, int]:
             log.exception("registering submitted signatures failed")
             db.session.rollback()
             registered = 0
+        if registered:
+            alert_if_due()  # logs its own failures
         registered += _queue_mailings(limit)
         sent, failed = deliver(limit=limit) if send else (0, 0)
         if registered + sent + failed == 0:  # only when idle: mail first, documents after

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group=None)
 
-from app.admin import cli, routes  # noqa: E402,F401
+from app.admin import cli, routes, signatures  # noqa: E402,F401

@@ -21,9 +21,13 @@ __all__ += ["GroupEvent", "GroupEventKind", "RejectReason", "Report", "ReportEvi
             "ReportStatus", "Screenshot"]
 
 # == petition ==
-from app.models.petition import Signature, SignatureStatus, SignatureToken, TokenPurpose  # noqa: E402
+from app.models.petition import (  # noqa: E402
+    BlockKind, Signature, SignatureBlock, SignatureInvalidation, SignatureStatus, SignatureToken, TokenPurpose,
+    TrendingAlert,
+)
 
-__all__ += ["Signature", "SignatureStatus", "SignatureToken", "TokenPurpose"]
+__all__ += ["BlockKind", "Signature", "SignatureBlock", "SignatureInvalidation", "SignatureStatus",
+            "SignatureToken", "TokenPurpose", "TrendingAlert"]
 
 # == campaign ==
 from app.models.campaign import (  # noqa: E402

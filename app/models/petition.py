@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -25,7 +25,9 @@ class TokenPurpose(enum.Enum):
 
 
 class Signature(db.Model):
-    """One person's signature. Withdrawing it deletes the row (and its tokens and mails)."""
+    """One person's signature. Withdrawing it deletes the row (and its tokens and mails).
+    Its state in the back office: invalidated (`invalidation_id`), else held (`suspect`: over
+    the rate limit or on a block list), else pending or confirmed (`status`)."""
 
     __tablename__ = "signature"
     __table_args__ = (
@@ -56,6 +58,10 @@ class Signature(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # a pending one is purged then
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a moderator invalidated it (app.petition.moderation): neither counted nor listed,
+    # whatever its status, until the invalidation is undone. None: valid.
+    invalidation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signature_invalidation.id", ondelete="SET NULL"), index=True)
 
     group = relationship("Group", lazy="raise")
     tokens = relationship("SignatureToken", back_populates="signature", lazy="raise",
@@ -75,3 +81,58 @@ class SignatureToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     signature = relationship("Signature", back_populates="tokens", lazy="raise")
+
+
+class SignatureInvalidation(db.Model):
+    """A moderator took signatures out of the count and the public list (one, or every one a
+    filter matched), with a reason. Undoing it gives back exactly the signatures it took:
+    those whose `invalidation_id` points here."""
+
+    __tablename__ = "signature_invalidation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    criteria: Mapped[str] = mapped_column(Text)  # the filter, as JSON (app.petition.moderation)
+    count: Mapped[int] = mapped_column(default=0)  # how many it took
+    actor: Mapped[str] = mapped_column(String(320))  # who, as the audit log names them
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderator.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class BlockKind(enum.Enum):
+    """What a block list entry matches at signing."""
+
+    domain = "domain"  # the email's domain, and its subdomains
+    email = "email"  # one address, in canonical form
+    ip_hash = "ip_hash"  # the keyed hash of the signer's IP
+
+
+class SignatureBlock(db.Model):
+    """A block list entry (administrators): a new signature that matches it is stored held,
+    silently (app.petition.signing.register)."""
+
+    __tablename__ = "signature_block"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[BlockKind] = mapped_column(enum_column(BlockKind))
+    value: Mapped[str] = mapped_column(String(320))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    actor: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrendingAlert(db.Model):
+    """When the moderators were last mailed about a trending IP hash or email domain, so that
+    each key is mailed at most once an hour (a conditional UPDATE claims it, whichever sender
+    runs). Rows older than a day are dropped: they would keep IP hashes past their time."""
+
+    __tablename__ = "trending_alert"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "ip_hash" or "domain"
+    value: Mapped[str] = mapped_column(String(320))
+    alerted_at: Mapped[datetime] = mapped_column(UTCDateTime)

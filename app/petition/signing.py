@@ -22,6 +22,7 @@ from app.models import Signature, SignatureStatus, SignatureSubmission, Signatur
 from app.models.base import utcnow
 from app.outbox import enqueue
 from app.petition.cleanup import erase
+from app.petition.moderation import is_blocked
 from app.security import new_token, token_digest
 from app.stats import forget_figures
 from app.text import canonical_email
@@ -92,7 +93,9 @@ def register(submission_id: int) -> bool:
     if row is None:
         db.session.rollback()
         return False
-    email, lang, ip_hash, held = row.email, row.lang, row.ip_hash, row.held
+    email, lang, ip_hash = row.email, row.lang, row.ip_hash
+    # Over the limit or on a block list: held, silently (the signer's pages are the same).
+    held = row.held or is_blocked(email, ip_hash)
     data = SignatureData(email=email, **json.loads(row.details))
     db.session.expunge(row)
     if not _take(submission_id):
@@ -176,9 +179,10 @@ def _again(data: SignatureData, lang: str, held: bool, hashed_ip: str) -> None:
 
 def release(signature_id: int) -> bool:
     """Send a held signature's confirm link (a moderator released it); the caller commits.
-    False if it is not a pending held signature."""
+    False if it is not a pending held (and not invalidated) signature."""
     signature = db.session.get(Signature, signature_id)
-    if signature is None or signature.status != SignatureStatus.pending or not signature.suspect:
+    if (signature is None or signature.status != SignatureStatus.pending or not signature.suspect
+            or signature.invalidation_id is not None):
         return False
     signature.suspect = False
     signature.mails_sent += 1

@@ -24,7 +24,8 @@ from app.models import (  # noqa: F401 - ReportStatus, RejectReason: service.X i
     Crew, Group, GroupStatus, RejectReason, Report, ReportEvidence, ReportStatus, Screenshot,
 )
 from app.models.base import utcnow
-from app.models.petition import Signature, SignatureStatus
+from app.models.petition import Signature
+from app.stats import counted
 # Re-exports (see the docstring): the names other modules and the tests use through `service`.
 from app.registry.images import (  # noqa: F401
     MAX_IMAGE_BYTES, MAX_PIXELS, BadImage, CleanImage, clean_image, remove_files, screenshot_file,
@@ -133,10 +134,9 @@ def public_screenshot(screenshot_id: int) -> Screenshot | None:
 
 
 def admin_signers(group: Group) -> int:
-    """How many counted signers (confirmed, not suspect) say they were admins of this group."""
+    """How many counted signers (app.stats.counted) say they were admins of this group."""
     return db.session.scalar(select(func.count(Signature.id)).where(
-        Signature.group_id == group.id, Signature.is_admin.is_(True),
-        Signature.status == SignatureStatus.confirmed, Signature.suspect.is_(False))) or 0
+        Signature.group_id == group.id, Signature.is_admin.is_(True), counted())) or 0
 
 
 def recent_published(limit: int = 50) -> list[Group]:
