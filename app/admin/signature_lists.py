@@ -26,8 +26,7 @@ def invalidations():
     pagination = db.paginate(query, page=query_int("page", 1), per_page=PER_PAGE, error_out=False)
     described = {record.id: moderation.criteria(record) for record in pagination.items}
     return render_template("admin/invalidations.html", pagination=pagination, described=described,
-                           counted=signature_counts()[0], action_form=ActionForm(),
-                           page_query=lambda page: f"?page={page}", **labels())
+                           counted=signature_counts()[0], action_form=ActionForm(), **labels())
 
 
 @bp.route("/invalidations/<int:invalidation_id>/undo", methods=["POST"])

@@ -76,7 +76,7 @@ def signatures():
     return render_template(
         "admin/signatures.html", form=form, flt=flt, pagination=pagination,
         counted=signature_counts()[0], latest=moderation.latest_id(), action_form=ActionForm(),
-        page_query=lambda page: query_suffix(exclude=("page",), extra=(("page", str(page)),)),
+        pager_args={k: v for k, v in flt.as_dict().items() if k != "ids"},
         filter_query=query_suffix(exclude=("page",)), state_of=moderation.state_of,
         domain_of=moderation.domain_of, **labels())
 
@@ -119,8 +119,8 @@ def signatures_release():
     db.session.commit()
     forget_figures()
     if released:
-        flash(ngettext("%(num)s held signature released: a pending one gets its confirm mail now.",
-                       "%(num)s held signatures released: the pending ones get their confirm mail now.",
+        flash(ngettext("%(num)s held signature released: a pending one gets its confirm email now.",
+                       "%(num)s held signatures released: the pending ones get their confirm email now.",
                        len(released)), "success")
     else:
         flash(_("None of these signatures is held any more."), "error")

@@ -176,6 +176,7 @@ def invalidate(flt: SignatureFilter, reason: str, actor: str, moderator_id: int 
         db.session.flush()
         raise NothingToInvalidate
     record.count = taken
+    db.session.flush()
     db.session.expire_all()  # signatures loaded before see their invalidation
     return record
 
@@ -195,6 +196,7 @@ def undo(invalidation_id: int, actor: str) -> int | None:
         update(Signature).where(Signature.invalidation_id == record.id).values(invalidation_id=None)
         .execution_options(synchronize_session=False)).rowcount
     record.undone_at, record.undone_by = utcnow(), actor
+    db.session.flush()
     db.session.expire_all()
     return back
 
