@@ -169,3 +169,24 @@ def test_no_trending_alert_below_the_threshold_or_when_turned_off(app, smtp):
     app.config["TRENDING_ALERT"] = 0
     _sign(visitor, "persona9@example.org")
     assert _alerts(smtp, MOD_EMAIL) == []
+
+
+def test_the_trending_check_runs_at_most_once_a_period_and_not_while_the_cache_is_down(app, monkeypatch):
+    from cachelib import SimpleCache
+
+    from app.petition import trending
+
+    checks = []
+    monkeypatch.setattr(trending, "alert", lambda: checks.append(1) or 0)
+    monkeypatch.setattr(trending, "cache", SimpleCache())  # a cache that keeps, as in production
+    trending.alert_if_due()
+    trending.alert_if_due()
+    assert checks == [1]
+
+    class Down:
+        def add(self, *args, **kwargs):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(trending, "cache", Down())
+    trending.alert_if_due()
+    assert checks == [1]

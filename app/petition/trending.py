@@ -106,13 +106,14 @@ def alert(now: datetime | None = None) -> int:
 
 def alert_if_due() -> int:
     """`alert()`, at most once per TRENDING_CHECK_SECONDS across every sender that shares the
-    cache (each round would otherwise run two GROUP BYs over the last hour). Never raises: a
-    failed check is logged and tried again later."""
+    cache (each round would otherwise run two GROUP BYs over the last hour; while the cache is
+    down, not at all). Never raises: a failed check is logged and tried again later."""
     try:
         if not cache.add(CHECKED_KEY, 1, timeout=current_app.config["TRENDING_CHECK_SECONDS"]):
             return 0
-    except Exception:
-        log.warning("cache unavailable; trending checked anyway")
+    except Exception:  # checking every round instead would load the database: wait for the cache
+        log.warning("cache unavailable; trending not checked this round")
+        return 0
     try:
         return alert()
     except Exception:
