@@ -195,8 +195,11 @@ def test_the_sitemap_lists_the_campaign_pages_in_both_languages(seeded, client):
 
 @pytest.mark.parametrize("lang, path, countries", [("it", "/it/firme", "/it/firme/paesi"),
                                                     ("en", "/en/signatures", "/en/signatures/countries")])
-def test_the_signatures_page_links_to_signatures_by_country(seeded, client, lang, path, countries):
-    assert f'href="{countries}"' in client.get(path).get_data(as_text=True)
+def test_the_signatures_page_links_to_signatures_by_country_and_not_to_itself(seeded, client, lang, path, countries):
+    page = client.get(path).get_data(as_text=True)
+    assert f'href="{countries}"' in page
+    assert f'href="{path}"' not in page.split('<main', 1)[1].split('</main>', 1)[0]
+    assert f'href="{path}"' in client.get(f"/{lang}/firma" if lang == "it" else "/en/sign").get_data(as_text=True)
 
 
 # --- The new pages pass the audit ------------------------------------------------------------
