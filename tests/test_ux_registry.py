@@ -85,7 +85,7 @@ def test_group_page_of_the_2014_list_has_no_load_day_in_its_timeline(seeded, cli
     timeline = timeline[:timeline.index("</ol>")]
     assert '<time datetime="2014-09-15">' in timeline and "listed in the open letter" in timeline
     assert "added" not in timeline and str(utcnow().year) not in timeline
-    listed = re.search(r"listed on ([^<]*) in the open letter", html)
+    listed = re.search(r"<dd>([^<]*), in the open letter of the admins</dd>", html)  # not "Listed: listed on…"
     assert listed and is_letter_day(listed.group(1))
 
 
