@@ -5,6 +5,8 @@ import hashlib
 import re
 import subprocess
 
+import pytest
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -79,3 +81,17 @@ def test_only_moderators_generate_it(client):
     assert client.get("/admin/handover").status_code in (302, 401, 403)
     assert client.post("/admin/handover").status_code in (302, 401, 403)
     assert db.session.scalar(select(Handover)) is None
+
+
+@pytest.mark.browser
+def test_the_press_room_with_a_published_hand_over_is_accessible_and_fits_a_phone(seeded, page, live_server):
+    from conftest import audit_pages
+
+    from app.campaign.service import handover
+
+    row = handover.generate("moderatrice@example.org")
+    handover.publish(row, "moderatrice@example.org")
+    db.session.commit()
+    assert audit_pages(page, ["/en/press", "/it/stampa"], live_server) == {}
+    page.goto("/en/press")
+    assert row.sha256 in page.content()

@@ -235,3 +235,27 @@ def test_ten_presses_and_two_senders_queue_each_email_once_sqlite(app):
 def test_ten_presses_and_two_senders_queue_each_email_once_postgres(pg_app):
     pg_app.config["MAILING_PER_MINUTE"] = 100
     two_senders_send_once(pg_app)
+
+
+@pytest.mark.browser
+def test_the_unsubscribe_pages_are_accessible_keep_to_the_csp_and_fit_a_phone(seeded, page, live_server):
+    from conftest import audit_pages
+
+    from app.models import Mailing
+    from app.models.base import utcnow
+
+    update = published_update()
+    signature = Signature(name="Anna", email="anna@example.org", email_canonical="anna@example.org", lang="it",
+                          news=True, status=SignatureStatus.confirmed, confirmed_at=utcnow(), expires_at=utcnow())
+    mailing = Mailing(update_id=update.id, started_by="m@example.org")
+    db.session.add_all([signature, mailing])
+    db.session.flush()
+    db.session.add(MailingRecipient(mailing_id=mailing.id, signature_id=signature.id, lang="it",
+                                    token_digest=token_digest("a-token")))
+    db.session.commit()
+    assert audit_pages(page, ["/it/notizie/annulla/a-token", "/en/news/unsubscribe/a-token", "/it/notizie/annullate",
+                              "/en/news/unsubscribed", "/en/news/unsubscribe/unknown"], live_server) == {}
+    page.goto("/en/news/unsubscribe/a-token")
+    page.get_by_role("button", name="Stop the news").click()
+    assert "No more news" in page.title()
+    assert fresh(signature.id).news is False
