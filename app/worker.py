@@ -36,6 +36,7 @@ def work_once(limit: int = 100, send: bool = True) -> tuple[int, int, int]:
         registered += _queue_mailings(limit)
         sent, failed = deliver(limit=limit) if send else (0, 0)
         if registered + sent + failed == 0:  # only when idle: mail first, documents after
+            _render_handover()
             render_press_if_due()
     return registered, sent, failed
 
@@ -59,6 +60,19 @@ def render_press_if_due() -> int:
         return 0
     except Exception:
         log.exception("rendering the press documents failed")
+        db.session.rollback()
+        return 0
+
+
+def _render_handover() -> int:
+    """A hand-over document a moderator asked for (app.campaign): too long a render for a web
+    request once thousands have signed. How many were rendered; a failure is logged."""
+    from app.campaign.service.handover import render_requested
+
+    try:
+        return render_requested()
+    except Exception:
+        log.exception("rendering the hand-over document failed")
         db.session.rollback()
         return 0
 

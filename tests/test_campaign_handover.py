@@ -77,6 +77,24 @@ def test_published_it_is_listed_in_the_press_room_with_its_sha256(seeded, client
         assert visitor.get(href, headers={"If-None-Match": f'"{row.sha256}"'}).status_code == 304
 
 
+def test_it_is_rendered_by_the_mail_sender_not_in_the_request(seeded, client):
+    from app.models import HandoverRequest
+    from app.worker import work_until_idle
+
+    logged_in(client)
+    client.sender = False  # the web request only asks for it
+    assert client.post("/admin/handover").status_code == 303
+    page = client.get("/admin/handover").get_data(as_text=True)
+    assert "Being prepared in the background" in page
+    assert db.session.scalar(select(Handover)) is None
+    work_until_idle(send=False)
+    db.session.expire_all()
+    assert db.session.scalar(select(HandoverRequest)) is None
+    row = db.session.scalar(select(Handover))
+    assert row is not None and row.generated_by == "moderatrice@example.org"
+    assert row.sha256 in client.get("/admin/handover").get_data(as_text=True)
+
+
 def test_only_moderators_generate_it(client):
     assert client.get("/admin/handover").status_code in (302, 401, 403)
     assert client.post("/admin/handover").status_code in (302, 401, 403)

@@ -24,22 +24,18 @@ def campaign_handovers():
 @bp.route("/admin/handover", methods=["GET", "POST"])
 @moderator_required
 def admin_handover():
-    """Every generated document with its SHA-256, and the button to generate one (POST)."""
+    """Every generated document with its SHA-256, those being prepared, and the button to ask
+    for a new one (POST: the mail sender renders it)."""
     form = ButtonForm()
     if form.validate_on_submit():
-        try:
-            row = handover.generate(_actor())
-        except handover.NotReady:
-            db.session.rollback()
-            flash(_("The letter is not loaded yet: the document cannot be made."), "error")
-        else:
-            db.session.commit()
-            flash(_("Hand-over document generated: SHA-256 %(sha)s.", sha=row.sha256), "success")
+        handover.request(_actor())
+        db.session.commit()
+        flash(_("The document is being prepared in the background: reload this page in a minute or two."), "success")
         return redirect(url_for("campaign.admin_handover"), 303)
     from app.press.service import human_size
 
     return render_template("campaign/admin/handover.html", items=handover.all_documents(), button=form,
-                           format_size=human_size)
+                           waiting=handover.waiting(), format_size=human_size)
 
 
 @bp.route("/admin/handover/<int:handover_id>.pdf")

@@ -31,11 +31,12 @@ __all__ += ["BlockKind", "Signature", "SignatureBlock", "SignatureInvalidation",
 
 # == campaign ==
 from app.models.campaign import (  # noqa: E402
-    Endorsement, EndorsementKind, EndorsementStatus, Handover, Mailing, MailingRecipient, TimelineStep, Update,
+    Endorsement, EndorsementKind, EndorsementStatus, Handover, HandoverRequest, Mailing, MailingRecipient,
+    TimelineStep, Update,
 )
 
-__all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "Handover", "Mailing", "MailingRecipient",
-            "TimelineStep", "Update"]
+__all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "Handover", "HandoverRequest", "Mailing",
+            "MailingRecipient", "TimelineStep", "Update"]
 
 # == petition: submissions waiting for the sender ==
 from app.models.intake import SignatureSubmission  # noqa: E402

@@ -156,3 +156,17 @@ class Handover(db.Model):
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class HandoverRequest(db.Model):
+    """A moderator asked for a hand-over document: the mail sender renders it when idle (a PDF
+    of thousands of names takes longer than a web request may), under a lease, then deletes
+    this row in the transaction that records the Handover."""
+
+    __tablename__ = "handover_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by: Mapped[str] = mapped_column(String(320))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,15 +6,17 @@ documents (WeasyPrint, our embedded fonts, nothing fetched from outside), kept u
 DOCUMENTS_DIR/handover (every instance serves the same bytes), its SHA-256 stored beside it;
 generating and publishing are in the audit log."""
 import hashlib
+import logging
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 
 from app.admin.service import audit
 from app.campaign.service import endorsements
@@ -22,7 +24,7 @@ from app.extensions import db
 from app.formats import when
 from app.letter.countries import signatures_by_country
 from app.letter.service import current_letter, statement_version
-from app.models import Handover, Signature
+from app.models import Handover, HandoverRequest, Signature
 from app.petition.listing import local_date
 from app.models.base import utcnow
 # The press room's renderer: its stylesheet, our embedded fonts, and a fetcher of local files only.
@@ -30,7 +32,9 @@ from app.press.service.renderers import _pdf as html_to_pdf
 from app.press.service.renderers import crew_label, in_lang, now, published_groups, site_context, status_label
 from app.stats import counted, signature_counts
 
+log = logging.getLogger(__name__)
 LANGS = ("it", "en")
+LEASE = timedelta(minutes=15)  # a sender that died while rendering leaves the request to another
 # Headings shown in both languages, one after the other.
 HEADINGS = {
     "title": _l("The open letter to Facebook and to Humanity: the hand-over"),
@@ -134,6 +138,51 @@ def generate(actor: str) -> Handover:
     audit("handover.generate", "handover", row.id, actor=actor,
           after={"sha256": digest, "size": len(data), "filename": filename, **stated})
     return row
+
+
+def request(actor: str) -> HandoverRequest:
+    """Ask for a new document: the mail sender renders it when idle (`render_requested`); the
+    caller commits."""
+    row = HandoverRequest(requested_by=actor, requested_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    audit("handover.request", "handover_request", row.id, actor=actor)
+    return row
+
+
+def waiting() -> list[HandoverRequest]:
+    """Documents asked for and not rendered yet, oldest first."""
+    return list(db.session.scalars(select(HandoverRequest).order_by(HandoverRequest.id)))
+
+
+def render_requested() -> int:
+    """Render the oldest document asked for, if any (run by an idle mail sender), under a lease
+    so that two senders never render it both; commits. How many were rendered (0 or 1)."""
+    now = utcnow()
+    free = or_(HandoverRequest.claimed_until.is_(None), HandoverRequest.claimed_until < now)
+    request_id = db.session.scalar(select(HandoverRequest.id).where(free).order_by(HandoverRequest.id).limit(1))
+    if request_id is None:
+        db.session.rollback()
+        return 0
+    me = uuid.uuid4().hex
+    taken = db.session.execute(update(HandoverRequest).where(HandoverRequest.id == request_id, free)
+                               .values(claimed_by=me, claimed_until=now + LEASE)).rowcount
+    db.session.commit()  # the lease, before the long render (no write transaction held meanwhile)
+    if not taken:
+        return 0
+    actor = db.session.scalar(select(HandoverRequest.requested_by).where(HandoverRequest.id == request_id))
+    try:
+        generate(actor)
+    except NotReady:
+        db.session.rollback()
+        log.warning("hand-over document asked for before the letter was loaded: dropped")
+    gone = db.session.execute(delete(HandoverRequest).where(HandoverRequest.id == request_id,
+                                                            HandoverRequest.claimed_by == me)).rowcount
+    if not gone:  # our lease ran out and another sender has it: leave the document to it
+        db.session.rollback()
+        return 0
+    db.session.commit()
+    return 1
 
 
 def publish(row: Handover, actor: str) -> bool:
