@@ -166,6 +166,22 @@ def test_a_withdrawn_signer_gets_nothing_even_once_queued(client, smtp):
     assert db.session.scalar(select(func.count(MailingRecipient.id))) == 1
 
 
+def test_an_invalidated_signer_gets_nothing(client, smtp):
+    from app.models.petition import SignatureInvalidation
+
+    signer(client, smtp, "anna@example.org", "it")
+    troll = signer(client, smtp, "troll@example.org", "it")
+    invalidation = SignatureInvalidation(reason="a bot", criteria="{}", count=1, actor="moderatrice@example.org")
+    db.session.add(invalidation)
+    db.session.flush()
+    troll.invalidation_id = invalidation.id
+    db.session.commit()
+    logged_in(client)
+    smtp.clear()
+    start_mailing(client, published_update().id)
+    assert [m["To"] for m in smtp.messages] == ["anna@example.org"]
+
+
 def test_a_mailing_goes_at_a_steady_pace_and_confirm_links_do_not_wait(app, client, smtp):
     app.config["MAILING_PER_MINUTE"] = 2
     for n in range(3):

@@ -1,7 +1,7 @@
 """Hand-over documents are asked for in the back office and rendered by the mail sender
 
 Revision ID: e9c20b4f7d13
-Revises: b7e2d4c91a30
+Revises: 7c3e9a1d5b20
 Create Date: 2026-12-02 00:35:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e9c20b4f7d13'
-down_revision = 'b7e2d4c91a30'
+down_revision = '7c3e9a1d5b20'
 branch_labels = None
 depends_on = None
 

@@ -73,10 +73,7 @@ def _both(key: str) -> dict[str, str]:
 def listed_signers() -> list[tuple[str, str, str]]:
     """(name, city, day confirmed as YYYY-MM-DD, Italian time) of the counted signers who agreed to the public list, in the
     order they signed. No email address: it is never selected."""
-    invalidation = getattr(Signature, "invalidation_id", None)
     query = select(Signature.name, Signature.city, Signature.confirmed_at).where(counted(), Signature.public.is_(True))
-    if invalidation is not None:
-        query = query.where(invalidation.is_(None))
     rows = db.session.execute(query.order_by(Signature.confirmed_at, Signature.id))
     return [(name, city, local_date(confirmed).isoformat()) for name, city, confirmed in rows]
 
