@@ -84,10 +84,15 @@ def test_the_list_pages_keep_the_filter(app, mod):
 def test_moderators_see_the_domain_administrators_the_address(app, mod):
     [signature_id] = add_signatures(1, prefix="maria.rossi", domain="example.org")
     admin = logged_in(app, Role.administrator)
-    for url in ("/admin/signatures", f"/admin/signatures/{signature_id}"):
+    for url in ("/admin/signatures", f"/admin/signatures/{signature_id}",
+                "/admin/signatures/invalidate?domain=example.org"):
         as_moderator, as_admin = _get(mod, url), _get(admin, url)
         assert "maria.rossi0@example.org" not in as_moderator and "…@example.org" in as_moderator
         assert "maria.rossi0@example.org" in as_admin
+    # An address typed as a criterion is described by its domain to moderators (the form
+    # keeps what they typed).
+    typed = _get(mod, "/admin/signatures/invalidate?email=maria.rossi0%40example.org")
+    assert "indirizzo email: …@example.org" in typed
 
 
 def test_the_detail_of_a_signature(app, mod):
