@@ -108,7 +108,9 @@ def claim(me: str, limit: int = 100, ids: list[int] | None = None) -> list[int]:
     now = utcnow()
     free = or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now)
     due = (OutboxMail.status == MailStatus.pending, OutboxMail.next_attempt_at <= now, free)
-    query = select(OutboxMail.id).where(*due).order_by(OutboxMail.id).limit(limit)
+    # A mailing's emails (app.campaign) after everything else: a confirm link never waits behind them.
+    query = select(OutboxMail.id).where(*due).order_by(OutboxMail.template == "update_mailing",
+                                                       OutboxMail.id).limit(limit)
     if ids is not None:
         query = query.where(OutboxMail.id.in_(ids))
     candidates = db.session.scalars(query.with_for_update(skip_locked=True)).all()

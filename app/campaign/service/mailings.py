@@ -66,9 +66,8 @@ def start(update: Update, actor: str) -> Mailing:
     if update.published_at is None:
         raise NotPublished(update.id)
     now = utcnow()
-    # A minute's worth may go at once, then the steady pace.
     mailing = Mailing(update_id=update.id, started_by=actor, started_at=now,
-                      next_at=now - timedelta(minutes=1), last_signature_id=0)
+                      next_at=now - burst(), last_signature_id=0)
     db.session.add(mailing)
     try:
         db.session.flush()
@@ -83,6 +82,12 @@ def start(update: Update, actor: str) -> Mailing:
 def per_minute() -> int:
     """MAILING_PER_MINUTE, at least 1."""
     return max(int(current_app.config["MAILING_PER_MINUTE"]), 1)
+
+
+def burst() -> timedelta:
+    """The most time whose share may be queued at once: ten seconds' worth (or one email), so
+    a sender that was busy (a hand-over render) or down never queues a minute's worth at once."""
+    return timedelta(seconds=max(10, 60 / per_minute()))
 
 
 def pump(limit: int = 100) -> int:
@@ -109,7 +114,7 @@ def _pump_one(mailing_id: int, limit: int) -> int:
         db.session.rollback()
         return 0
     rate = per_minute()
-    base = max(mailing.next_at, now - timedelta(minutes=1))  # a sender that was down does not burst
+    base = max(mailing.next_at, now - burst())
     budget = min(limit, rate, int((now - base).total_seconds() * rate / 60))
     if budget <= 0:  # the next email's turn has not come yet
         db.session.rollback()
