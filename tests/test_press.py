@@ -242,13 +242,13 @@ def test_page_in_both_languages_lists_sizes_and_hashes(kit):
 # ---------------------------------------------------------------------------------------------
 
 def get_within(app, doc_id: str, seconds: float):
-    """service.get(doc_id) in another thread; returns (thread, result dict) after `seconds`, so a
+    """service.rendered(doc_id) in another thread; returns (thread, result dict) after `seconds`, so a
     get() that wrongly waits for a lock held by the test fails the test instead of hanging it."""
     result = {}
 
     def run():
         with app.app_context():
-            result["stored"] = service.get(doc_id)
+            result["stored"] = service.rendered(doc_id)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -315,7 +315,7 @@ def test_a_newly_published_group_makes_a_new_version(client, letter_only):
 
 def test_a_download_never_waits_for_a_render_in_progress(letter_only, monkeypatch):
     monkeypatch.setattr(stats, "figures", fake_figures(100))
-    old = service.get("letter-en.txt")
+    old = service.rendered("letter-en.txt")
     monkeypatch.setattr(stats, "figures", fake_figures(200))
     edition = service.current_edition()
     assert edition.key != old.edition
@@ -329,7 +329,7 @@ def test_a_download_never_waits_for_a_render_in_progress(letter_only, monkeypatc
     thread.join(10)
     served = result["stored"]
     assert served.edition == old.edition and not served.current
-    fresh = service.get("letter-en.txt")
+    fresh = service.rendered("letter-en.txt")
     assert fresh.edition == edition.key and fresh.current and fresh.sha256 != old.sha256
 
 
@@ -342,7 +342,7 @@ def test_with_nothing_on_disk_a_download_waits_for_the_render(letter_only):
 
     def download():
         with app.app_context():
-            result["stored"] = service.get("letter-en.md", edition)
+            result["stored"] = service.rendered("letter-en.md", edition)
 
     with open(lock_path, "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -426,8 +426,8 @@ def test_the_mail_sender_renders_missing_documents_not_the_page(client, letter_o
     page = client.get("/en/press").get_data(as_text=True)
     assert "Generated on first download." not in page
     for doc_id in service.LISTED:
-        assert service.peek(doc_id).current
-        assert service.peek(doc_id).sha256 in page
+        assert service.on_disk(doc_id).current
+        assert service.on_disk(doc_id).sha256 in page
     assert sorted(fake_pdfs) == sorted(["letter-it.pdf", "letter-en.pdf", "letter-it-en.pdf",
                                         "registry-it.pdf", "registry-en.pdf"])
 
@@ -443,7 +443,7 @@ def test_cli_renders_every_document_once(runner, letter_only, fake_pdfs):
 def test_press_kit_download_does_not_wait_for_a_part_another_request_renders(letter_only, fake_pdfs,
                                                                              monkeypatch):
     monkeypatch.setattr(stats, "figures", fake_figures(100))
-    old_kit = service.get("press-kit.zip")
+    old_kit = service.rendered("press-kit.zip")
     monkeypatch.setattr(stats, "figures", fake_figures(200))
     edition = service.current_edition()
     lock_path = service.root_dir() / edition.key / ".open-letter-en.txt.lock"
@@ -456,7 +456,7 @@ def test_press_kit_download_does_not_wait_for_a_part_another_request_renders(let
     thread.join(10)
     served = result["stored"]
     assert served.edition == old_kit.edition and not served.current
-    new_kit = service.get("press-kit.zip")
+    new_kit = service.rendered("press-kit.zip")
     assert new_kit.current and new_kit.edition == edition.key
     readme = zipfile.ZipFile(new_kit.path).read("README.txt").decode()
     assert "firme confermate: 200" in readme

@@ -24,7 +24,7 @@ def index():
     downloads = []
     for doc_id in service.LISTED:
         downloads.append({"doc": service.DOCS[doc_id], "url": service.url_of(doc_id, lang),
-                          "stored": service.peek(doc_id, edition)})
+                          "stored": service.on_disk(doc_id, edition)})
     # Missing files are rendered by the mail sender (app.worker) or by their first download.
     stale = any(d["stored"] is None or not d["stored"].current for d in downloads)
     return render_template("press/index.html", letter=letter, stats=stats.figures(), edition=edition,
@@ -53,7 +53,7 @@ def document(slug: str):
     if doc_id is None:
         abort(404)
     try:
-        stored = service.get(doc_id)
+        stored = service.rendered(doc_id)
     except service.NotReady:
         abort(503, "The letter is not loaded yet: run `flask --app wsgi seed`.")
     doc = stored.doc

@@ -19,4 +19,5 @@ from app.press.service.renderers import (  # noqa: F401
     RENDERERS, NotReady, crew_label, groups_from_letter, markdown_to_text, published_groups, registry_csv, site_url,
     status_label)
 from app.press.service.store import (  # noqa: F401
-    Busy, Stored, describe, file_sha256, get, human_size, peek, render_all, render_missing, root_dir)
+    Busy, Stored, file_sha256, human_size, on_disk, render_all, render_missing, rendered, root_dir,
+    stored_file)

@@ -230,9 +230,9 @@ def _render_csv(doc: Doc, edition: Edition, generated: datetime) -> bytes:
 
 def render_zip(doc: Doc, edition: Edition, generated: datetime, wait: bool = True) -> bytes:
     """The press kit: every document of this edition and a README with figures and SHA-256s."""
-    from app.press.service.store import get  # store renders through this module
+    from app.press.service.store import rendered  # store renders through this module
 
-    members = [get(d.id, edition, allow_previous=False, wait=wait)
+    members = [rendered(d.id, edition, allow_previous=False, wait=wait)
                for d in DOCS.values() if d.in_kit]
     with site_context():
         readme = render_template(
@@ -264,4 +264,4 @@ RENDERERS = {"letter-pdf": _render_letter_pdf, "annex-pdf": _render_annex_pdf,
              "facts-pdf": _render_facts_pdf, "txt": _render_text, "md": _render_text,
              "csv": _render_csv, "zip": render_zip, "png": pictures.render_share,
              "logo-svg": pictures.logo_svg, "logo-png": pictures.render_logo}
-# (the ZIP is rendered by store.get() itself: it may skip a busy part)
+# (the ZIP is rendered by store.rendered() itself: it may skip a busy part)

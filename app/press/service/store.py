@@ -40,7 +40,7 @@ def _path(edition_key: str, doc: Doc) -> Path:
     return root_dir() / edition_key / doc.filename
 
 
-def describe(path: Path, doc: Doc, edition_key: str, current: bool) -> Stored:
+def stored_file(path: Path, doc: Doc, edition_key: str, current: bool) -> Stored:
     """Size, SHA-256 and time of a document file (the digest is cached per file version)."""
     st = path.stat()
     cache_key = (str(path), st.st_mtime_ns, st.st_size)
@@ -86,17 +86,17 @@ def _previous(doc: Doc, edition_key: str) -> Stored | None:
     if not candidates:
         return None
     _, key, path = max(candidates)
-    return describe(path, doc, key, current=False)
+    return stored_file(path, doc, key, current=False)
 
 
-def peek(doc_id: str, edition: Edition | None = None) -> Stored | None:
+def on_disk(doc_id: str, edition: Edition | None = None) -> Stored | None:
     """The document as it is on disk now, without rendering: this edition's, else the latest
     previous one, else None."""
     edition = edition or current_edition()
     doc = DOCS[doc_id]
     path = _path(edition.key, doc)
     if path.is_file():
-        return describe(path, doc, edition.key, current=True)
+        return stored_file(path, doc, edition.key, current=True)
     return _previous(doc, edition.key)
 
 
@@ -104,7 +104,7 @@ class Busy(Exception):
     """Another request is rendering a document that this render needs."""
 
 
-def get(doc_id: str, edition: Edition | None = None, allow_previous: bool = True,
+def rendered(doc_id: str, edition: Edition | None = None, allow_previous: bool = True,
         wait: bool = True) -> Stored:
     """The document to serve: this edition's (rendering it if nobody else is), or, while another
     request renders it, the previous edition's; waits only when there is nothing on disk at all
@@ -114,7 +114,7 @@ def get(doc_id: str, edition: Edition | None = None, allow_previous: bool = True
     doc = DOCS[doc_id]
     target = _path(edition.key, doc)
     if target.is_file():
-        return describe(target, doc, edition.key, current=True)
+        return stored_file(target, doc, edition.key, current=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_name(f".{doc.filename}.lock"), "a+b") as lock:
         try:
@@ -145,7 +145,7 @@ def get(doc_id: str, edition: Edition | None = None, allow_previous: bool = True
             return previous
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    return describe(target, doc, edition.key, current=True)
+    return stored_file(target, doc, edition.key, current=True)
 
 
 def _write_atomic(target: Path, data: bytes, generated: datetime) -> None:
@@ -178,7 +178,7 @@ def render_all(edition: Edition | None = None) -> list[Stored]:
     """Every document of the edition, rendering those not on disk yet (`flask press-render`)."""
     edition = edition or current_edition()
     order = [d for d in DOCS if d != "press-kit.zip"] + ["press-kit.zip"]
-    return [get(doc_id, edition, allow_previous=False) for doc_id in order]
+    return [rendered(doc_id, edition, allow_previous=False) for doc_id in order]
 
 
 def render_missing(edition: Edition | None = None) -> int:
@@ -187,13 +187,13 @@ def render_missing(edition: Edition | None = None) -> int:
     web worker: see app.worker), so that the press room lists every file with its SHA-256
     soon after the content changed."""
     edition = edition or current_edition()
-    rendered = 0
+    count = 0
     for doc_id in [d for d in DOCS if d != "press-kit.zip"] + ["press-kit.zip"]:
         if _path(edition.key, DOCS[doc_id]).is_file():
             continue
         try:
-            get(doc_id, edition, allow_previous=False, wait=False)
+            rendered(doc_id, edition, allow_previous=False, wait=False)
         except Busy:  # another sender has it (or a download): it will be there
             continue
-        rendered += 1
-    return rendered
+        count += 1
+    return count
