@@ -1,17 +1,15 @@
 """Back office: moderator accounts, login and logout, throttling, sessions, and that nothing
 under /admin/ answers an anonymous visitor."""
 import re
-import time
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from app.admin import accounts, service
+from app.admin import accounts
 from app.extensions import db
 from app.models import AuditLog, Crew, Group, GroupStatus, Moderator, OutboxMail, Report
 from app.models.base import utcnow
-from test_admin_helpers import EMAIL, PASSWORD, login, make_moderator, totp_code
+from tests.helpers.admin import EMAIL, PASSWORD, login, make_moderator, totp_code
 
 WRONG = {
     "en": "Wrong email, password or code.",
@@ -196,7 +194,7 @@ CSRF_REFUSED = "This form was open for too long, or your browser does not keep o
 def _something_to_act_on(app) -> dict:
     """A queued report (with a screenshot) and a published group: the ids for every route's
     arguments, and a snapshot of everything an action could change."""
-    from test_admin_helpers import queued_report
+    from tests.helpers.admin import queued_report
 
     report = queued_report(app)
     group = Group(slug="un-gruppo", name="Un gruppo", name_folded="un gruppo",
@@ -241,7 +239,7 @@ def test_every_admin_route_refuses_anonymous_visitors_with_csrf_on(app, client, 
 def test_a_logged_in_moderator_cannot_be_made_to_act_without_the_token(app, client, moderator):
     # A forged cross-site POST carries the moderator's cookie but not the token: refused, no change.
     app.config["WTF_CSRF_ENABLED"] = True
-    from test_admin_helpers import csrf_token
+    from tests.helpers import csrf_token
 
     token = csrf_token(client.get("/admin/login").get_data(as_text=True))
     assert client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD, "code": totp_code(),
@@ -287,7 +285,7 @@ def test_login_needs_the_csrf_token(csrf_on, client, moderator):
     refused = client.post("/admin/login?lang=en", data={"email": EMAIL, "password": PASSWORD})
     assert refused.status_code == 400  # CSRFProtect refuses it before the view runs
     assert client.get("/admin/").status_code == 302
-    from test_admin_helpers import csrf_token
+    from tests.helpers import csrf_token
 
     token = csrf_token(client.get("/admin/login").get_data(as_text=True))
     ok = client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD, "code": totp_code(),

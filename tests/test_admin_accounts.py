@@ -13,8 +13,7 @@ from app.admin import accounts, routes
 from app.extensions import db
 from app.models import AuditLog, Moderator, ModeratorSession, RecoveryCode, Role
 from app.models.base import utcnow
-from test_admin_helpers import (EMAIL, PASSWORD, SECRET, login, make_administrator, make_moderator,
-                                totp_code)
+from tests.helpers.admin import EMAIL, PASSWORD, SECRET, login, make_administrator, make_moderator, totp_code
 
 ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
 HOME = {"REMOTE_ADDR": "198.51.100.7"}

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Group, Moderator, Report, ReportStatus
-from test_admin_helpers import EMAIL, PASSWORD, make_administrator, make_moderator, queued_report, totp_code
-from conftest import audit_pages
+from tests.helpers.admin import EMAIL, PASSWORD, make_administrator, make_moderator, queued_report, totp_code
+from tests.helpers.browser import audit_pages
 
 pytestmark = pytest.mark.browser
 

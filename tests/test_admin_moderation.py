@@ -8,12 +8,21 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import (AuditLog, Crew, Group, GroupEvent, GroupEventKind, GroupStatus, RejectReason,
-                        Report, ReportStatus)
+from app.models import (
+    AuditLog,
+    Crew,
+    Group,
+    GroupEvent,
+    GroupEventKind,
+    GroupStatus,
+    RejectReason,
+    Report,
+    ReportStatus,
+)
 from app.models.base import utcnow
 from app.text import fold
-from conftest import text_part
-from test_admin_helpers import EMAIL, login, make_moderator, png_bytes, queued_report
+from tests.helpers.admin import EMAIL, login, make_moderator, png_bytes, queued_report
+from tests.helpers.mail import text_part
 
 REPORTER = "segnalatore@example.net"
 

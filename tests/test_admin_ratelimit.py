@@ -1,7 +1,7 @@
 """Back office: the per-IP limit on login attempts (on top of the per-account lock)."""
 import pytest
 
-from test_admin_helpers import login, make_moderator
+from tests.helpers.admin import login, make_moderator
 
 
 @pytest.fixture

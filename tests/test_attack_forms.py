@@ -6,12 +6,12 @@ import html
 import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from test_petition_helpers import form_data
-from test_registry_helpers import send_report
 
 from app.extensions import db
 from app.models import Report, Signature
 from app.safeform import SafeForm
+from tests.helpers.petition import form_data
+from tests.helpers.registry import send_report
 
 MESSAGE = {"en": "This contains characters we cannot accept.", "it": "Contiene caratteri che non possiamo accettare."}
 SIGN = {"it": "/it/firma", "en": "/en/sign"}
@@ -58,7 +58,7 @@ def test_control_characters_in_any_report_field_are_a_form_error(app, client, la
 
 @pytest.mark.parametrize("lang", ["it", "en"])
 def test_a_nul_in_the_login_email_is_a_form_error(app, client, lang):
-    from test_admin_helpers import make_moderator
+    from tests.helpers.admin import make_moderator
 
     make_moderator()
     answer = client.post(f"/admin/login?lang={lang}", data={"email": "moderatrice@example.org\x00",
@@ -68,7 +68,7 @@ def test_a_nul_in_the_login_email_is_a_form_error(app, client, lang):
 
 
 def test_a_nul_in_a_file_name_is_not_a_500(app, client):
-    from test_registry_helpers import plain_png
+    from tests.helpers.registry import plain_png
 
     answer = send_report(client, "en", files=[(plain_png(), "shot\x00.png")])
     assert answer.status_code in (303, 422)

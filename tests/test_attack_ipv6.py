@@ -3,11 +3,11 @@ addresses of 2001:db8:1:2::/64 sent 10 report mails to one victim in seconds; 6 
 it all counted). Every limit now counts an IPv6 address's /64 as one client."""
 import pytest
 from sqlalchemy import select
-from test_petition_helpers import form_data
-from test_registry_helpers import report_data
 
 from app.extensions import db, limit_key_for
 from app.models import Signature
+from tests.helpers.petition import form_data
+from tests.helpers.registry import report_data
 
 NETWORK = [f"2001:db8:1:2::{n:x}" for n in range(1, 7)] + ["2001:db8:1:2:ffff:ffff:ffff:fffe"]
 OTHER = "2001:db8:1:3::1"  # the next /64: another subscriber

@@ -6,12 +6,12 @@ import unicodedata
 
 import pytest
 from sqlalchemy import func, select
-from test_petition_helpers import form_data
-from test_registry_helpers import report_data, send_report
 
 from app.extensions import db
 from app.models import Report, Signature
 from app.text import has_web_address
+from tests.helpers.petition import form_data
+from tests.helpers.registry import report_data, send_report
 
 # The review's 21 tricks: plain addresses with a top-level domain the old list lacked, dots that
 # are not ASCII dots, invisible characters inside the word, letters that only look like ASCII,

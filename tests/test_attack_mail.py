@@ -1,10 +1,10 @@
 """The site is no mail cannon and no oracle: written as the attacks of the hardening issue."""
 import pytest
 from sqlalchemy import event, func, select
-from test_petition_helpers import fetch, form_data, last_link
 
 from app.extensions import db
 from app.models import OutboxMail, Signature, SignatureSubmission
+from tests.helpers.petition import fetch, form_data, last_link
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ sends because of their request may carry it. Only X-Forwarded-For and -Proto are
 import re
 
 import pytest
-from test_petition_helpers import fetch, form_data, text_part
+
+from tests.helpers.mail import text_part
+from tests.helpers.petition import fetch, form_data
 
 SITE = "https://caraumanita.example"
 FORGED = ["//evil.example", ".evil.example", "@evil.example", "/x"]

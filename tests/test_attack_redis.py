@@ -4,12 +4,12 @@ memory, and the outage is logged once, not once per request."""
 import logging
 
 import pytest
-from conftest import free_port
-from test_admin_helpers import login, make_moderator
-from test_petition_helpers import form_data
-from test_registry_helpers import send_report
 
 from app.extensions import limiter
+from tests.helpers.admin import login, make_moderator
+from tests.helpers.petition import form_data
+from tests.helpers.registry import send_report
+from tests.helpers.services import free_port
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import zlib
 
 import pytest
 from PIL import Image
-from test_registry_helpers import report_data, send_report
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
 from app.registry.images import clean_image
+from tests.helpers.registry import report_data, send_report
 
 MESSAGE = {"en": "has too many pixels.", "it": "ha troppi pixel."}
 BUSY = {"en": "We are busy reading other screenshots", "it": "Stiamo leggendo altri screenshot"}

@@ -1,10 +1,10 @@
 """Attack: crafted URLs and headers that gave a 500 (review 2026-12-01, finding 7), each sent
 as the attacker sent it. Now: a normal page, a 400 or a 404 with our page and our headers."""
 import pytest
-from test_admin_helpers import login, make_moderator
 
 from app.security import HEADERS
 from app.urls import MAX_INT
+from tests.helpers.admin import login, make_moderator
 
 PAGES = ["/", "/it/", "/en/", "/en/letter", "/it/lettera", "/en/sign", "/it/firma", "/en/registry",
          "/en/signatures", "/en/press", "/en/about", "/en/privacy", "/en/registry/report",

@@ -1,7 +1,7 @@
 """In a real headless Chromium: the language switch, the letter, and an accessibility check."""
 import pytest
 
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
 
 pytestmark = pytest.mark.browser
 

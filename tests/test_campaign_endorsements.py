@@ -1,16 +1,22 @@
 """Endorsements: the form in both languages, the mailed confirmation (a button), moderation,
 the list by kind on its page and the letter page, the rate limit, and that the contact email
 never shows in public."""
-import re
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Endorsement, EndorsementStatus
-from conftest import html_part, text_part
-from test_campaign_helpers import (CONFIRM_LINK, CONTACT, ENDORSE, approved_endorsement, endorse,
-                                   endorsement_data, logged_in)
+from tests.helpers.campaign import (
+    CONFIRM_LINK,
+    CONTACT,
+    ENDORSE,
+    approved_endorsement,
+    endorse,
+    endorsement_data,
+    logged_in,
+)
+from tests.helpers.mail import html_part, text_part
 
 CHECK_MAIL = {"it": "Grazie! Ora controlla la tua email", "en": "Thank you! Now check your email"}
 

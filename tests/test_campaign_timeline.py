@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.campaign.service import timeline
 from app.extensions import db
 from app.models import AuditLog, TimelineStep
-from test_campaign_helpers import logged_in
+from tests.helpers.campaign import logged_in
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import AuditLog, Update
-from test_campaign_helpers import ATOM, BOTH, logged_in, parse_atom, published_update
+from tests.helpers.campaign import ATOM, BOTH, logged_in, parse_atom, published_update
 
 PATHS = {"it": "/it/aggiornamenti", "en": "/en/updates"}
 

@@ -5,10 +5,11 @@ strategies are driven by Hypothesis' `given` directly.)"""
 import pytest
 import schemathesis
 from hypothesis import given
-from hypothesis.errors import Unsatisfiable
 from hypothesis import settings as hsettings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from test_fuzz_helpers import examples
+
+from tests.helpers.fuzz import examples
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

@@ -6,14 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from test_admin_helpers import login, make_administrator, queued_report
-from test_fuzz_helpers import CSRF, examples, page_forms, row_counts, rule_url, values
 
 from app import create_app
 from app.config import TestConfig
+from tests.helpers.fuzz import examples, kept_rows, page_forms, rule_url, values
 
-# Counted in the back office on every attempt, refused or not (login throttling, sessions, audit).
-ATTEMPT_TABLES = {"audit_log", "login_throttle", "moderator_session"}
 POST_ENDPOINTS = sorted({r.endpoint for r in create_app(TestConfig).url_map.iter_rules() if "POST" in r.methods})
 HEADERS = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
 
@@ -22,21 +19,6 @@ HEADERS = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
 def config_overrides():
     """CSRF on, as in production."""
     return {"WTF_CSRF_ENABLED": True}
-
-
-@pytest.fixture
-def site(seeded, client):
-    """The letter and groups, a report in the queue, an administrator logged in (CSRF token in hand)."""
-    queued_report(seeded)
-    make_administrator()
-    token = CSRF.search(client.get("/admin/login").get_data(as_text=True)).group(1)
-    assert login(client, email="amministratrice@example.org", csrf_token=token).status_code == 302
-    return seeded
-
-
-def kept_rows() -> dict[str, int]:
-    """Rows per table, but for the tables every attempt may write to."""
-    return {t: n for t, n in row_counts().items() if t not in ATTEMPT_TABLES}
 
 
 def rules_of(app, endpoint: str, method: str):

@@ -8,7 +8,8 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
-from conftest import POSTGRES_URI, make_test_config, normalise_pg
+from tests.helpers.apps import make_test_config
+from tests.helpers.services import POSTGRES_URI, normalise_pg
 
 
 def _check_round_trip(uri: str) -> None:

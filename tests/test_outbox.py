@@ -9,7 +9,8 @@ from app.extensions import db
 from app.models import MailStatus, OutboxMail
 from app.models.base import utcnow
 from app.outbox import deliver, enqueue
-from conftest import free_port, html_part, text_part
+from tests.helpers.mail import html_part, text_part
+from tests.helpers.services import free_port
 
 
 def _queue(to="ada@example.org", lang="en"):

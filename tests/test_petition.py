@@ -5,16 +5,25 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from test_petition_helpers import (
-    CONFIRM_LINK, PATHS, WITHDRAW_LINK, count, fetch, form_data, free_port, html_part, last_link, rows, sign,
-    text_part,
-)
 
 from app import stats
 from app.extensions import db, mail
 from app.models import MailStatus, OutboxMail, Signature, SignatureStatus, SignatureToken
 from app.models.base import utcnow
 from app.text import canonical_email
+from tests.helpers.mail import html_part, text_part
+from tests.helpers.petition import (
+    CONFIRM_LINK,
+    PATHS,
+    WITHDRAW_LINK,
+    count,
+    fetch,
+    form_data,
+    last_link,
+    rows,
+    sign,
+)
+from tests.helpers.services import free_port
 
 TEXTS = {
     "it": {"check": "Ora controlla la tua email", "confirm_subject": "Conferma la tua firma",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Signature, SignatureStatus
 from app.models.base import utcnow
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
 
 pytestmark = pytest.mark.browser
 

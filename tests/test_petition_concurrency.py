@@ -3,11 +3,12 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
-from test_petition_helpers import count, form_data, queued_link
 
 from app.extensions import db, mail
 from app.models import OutboxMail, Signature
 from app.outbox import deliver, enqueue
+from tests.helpers.mail import queued_link
+from tests.helpers.petition import count, form_data
 
 
 def in_threads(n: int, work) -> list:

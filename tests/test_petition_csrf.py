@@ -2,10 +2,10 @@
 public pages are the same for everyone and cacheable); the back office keeps its tokens."""
 import pytest
 from sqlalchemy import func, select
-from test_petition_helpers import last_link
 
 from app.extensions import db
 from app.models import Signature, SignatureStatus
+from tests.helpers.petition import last_link
 
 SIGNER = {"name": "Cross Site", "email": "cross@example.org", "privacy": "y"}
 

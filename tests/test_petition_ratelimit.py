@@ -4,12 +4,12 @@ until a moderator releases it."""
 import secrets
 
 import pytest
-from conftest import REDIS_URI
 from sqlalchemy import select
-from test_petition_helpers import count, fetch, form_data, last_link
 
 from app.extensions import db, limiter
 from app.models import Signature
+from tests.helpers.petition import count, fetch, form_data, last_link
+from tests.helpers.services import REDIS_URI
 
 
 @pytest.fixture

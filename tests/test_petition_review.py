@@ -10,12 +10,13 @@ import pytest
 from flask import template_rendered
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
-from test_petition_helpers import PATHS, fetch, form_data, last_link, rows, sign, text_part
 
 from app.extensions import db
 from app.models import Signature, SignatureStatus
 from app.models.base import utcnow
 from app.petition import listing, signing
+from tests.helpers.mail import text_part
+from tests.helpers.petition import PATHS, fetch, form_data, last_link, rows, sign
 
 CONFIRM = {
     "it": {"listed": "Il tuo nome, la tua città, il gruppo e il motivo della firma compariranno nell’elenco pubblico dei firmatari.",

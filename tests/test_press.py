@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from conftest import _app_on
 from PIL import Image
 from pypdf import PdfReader
 
 from app import stats
 from app.press import service
+from tests.helpers.apps import app_on
 
 SIGNATURES, ADMINS = 65_312, 1_234
 CIRCLED = ">ⓛⓐ ©ⓐⓟⓐ ⓖⓘⓡⓐ<╝- LA CAPAGIRA"
@@ -82,7 +82,7 @@ def kit(_schema, database_uri, tmp_path_factory):
     warnings = Notdefs()
     logging.getLogger("weasyprint").addHandler(warnings)
     try:
-        with pytest.MonkeyPatch.context() as mp, _app_on(database_uri, tmp, {}) as app:
+        with pytest.MonkeyPatch.context() as mp, app_on(database_uri, tmp, {}) as app:
             load_letters()
             seed_groups()
             service.clear_cache()

@@ -1,7 +1,7 @@
 """The press room in a real headless Chromium: accessibility, CSP, a 360 px phone."""
 import pytest
 
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
 
 pytestmark = pytest.mark.browser
 

@@ -5,15 +5,14 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
 from app.models import Group, Signature
-from tests.conftest import POSTGRES_URI, BufferedClient, make_test_config, normalise_pg
+from tests.helpers.apps import BufferedClient, make_test_config
+from tests.helpers.production import scratch_databases
 
 SCREENSHOT = bytes(range(256)) * 40  # any bytes: the backup keeps files as they are
 
@@ -138,28 +137,6 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):
     with installation(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "b") as app:
         result = app.test_cli_runner().invoke(args=["restore", str(bogus)])
     assert result.exit_code == 1 and "not a backup" in result.output
-
-
-@contextmanager
-def scratch_databases(*suffixes: str):
-    """Empty PostgreSQL databases named after the test database (so parallel runs never share
-    them), dropped afterwards; yields their SQLAlchemy addresses."""
-    base = make_url(normalise_pg(POSTGRES_URI))
-    names = [f"{base.database}_{suffix}" for suffix in suffixes]
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    def run(statement: str) -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(statement)
-
-    for name in names:
-        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        run(f'CREATE DATABASE "{name}"')
-    try:
-        yield [base.set(database=name).render_as_string(hide_password=False) for name in names]
-    finally:
-        for name in names:
-            run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.postgres

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from stack import Stack, free_port, prepare  # deploy/stack.py (deploy/ is on pytest's path)
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import REDIS_URI, make_test_config
-from tests.test_production_backup import scratch_databases
-from tests.test_production_serve import base_env, need_nginx
-
-from stack import Stack, free_port, prepare  # noqa: E402  (deploy/, put on the path by test_production_serve)
+from tests.helpers.apps import make_test_config
+from tests.helpers.production import base_env, need_nginx, scratch_databases
+from tests.helpers.services import REDIS_URI
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -16,10 +16,19 @@ from app.models import Crew, Group, GroupEvent, GroupEventKind, GroupStatus, Rej
 from app.models.base import utcnow
 from app.registry import service
 from app.text import fold
-from conftest import html_part, text_part
-from test_registry_helpers import (
-    GPS_IFD, PATHS, REPORTER_EMAIL, REPORTER_NAME, fetch, jpeg_with_secrets, last_link, plain_png,
-    png_with_secrets, reports, send_report,
+from tests.helpers.mail import html_part, text_part
+from tests.helpers.registry import (
+    GPS_IFD,
+    PATHS,
+    REPORTER_EMAIL,
+    REPORTER_NAME,
+    fetch,
+    jpeg_with_secrets,
+    last_link,
+    plain_png,
+    png_with_secrets,
+    reports,
+    send_report,
 )
 
 SENT = {"it": "Grazie! Ora controlla la tua email", "en": "Thank you! Now check your email"}

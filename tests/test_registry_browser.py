@@ -6,8 +6,8 @@ from app.extensions import db
 from app.models import Crew, Group, GroupStatus, ReportStatus
 from app.models.base import utcnow
 from app.text import fold
-from test_registry_helpers import plain_png, reports
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
+from tests.helpers.registry import plain_png, reports
 
 pytestmark = pytest.mark.browser
 

@@ -1,9 +1,8 @@
 """The report form's protections: per-IP rate limit (a visible 429 page) and CSRF."""
-import re
 
 import pytest
 
-from test_registry_helpers import fetch, report_data, reports, send_report
+from tests.helpers.registry import fetch, report_data, reports, send_report
 
 
 @pytest.mark.parametrize("config_overrides", [{"RATELIMIT_ENABLED": True, "RATELIMIT_REPORT": "2 per minute"}])

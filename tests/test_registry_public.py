@@ -17,8 +17,14 @@ from app.models.base import utcnow
 from app.registry import service
 from app.registry.service import CSV_COLUMNS
 from app.text import fold
-from test_registry_helpers import (
-    PATHS, REPORTER_EMAIL, REPORTER_NAME, fetch, last_link, reports, send_report,
+from tests.helpers.registry import (
+    PATHS,
+    REPORTER_EMAIL,
+    REPORTER_NAME,
+    fetch,
+    last_link,
+    reports,
+    send_report,
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"

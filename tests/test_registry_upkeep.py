@@ -14,7 +14,7 @@ from app.models.base import utcnow
 from app.models.petition import Signature, SignatureStatus
 from app.registry import moderation, service
 from app.text import slugify
-from test_registry_helpers import fetch, last_link, plain_png, reports, send_report
+from tests.helpers.registry import fetch, last_link, plain_png, reports, send_report
 
 
 def uploaded_files(app) -> list[Path]:

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
 
 FIRST_SCREEN = {"width": 360, "height": 740}
 

@@ -5,9 +5,9 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from test_petition_helpers import fetch, last_link, sign
 
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
+from tests.helpers.petition import fetch, last_link, sign
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"

@@ -10,7 +10,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app.press import service
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
 
 
 @pytest.fixture

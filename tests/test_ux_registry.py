@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Crew, Group
 from app.models.base import utcnow
-from conftest import audit_pages
+from tests.helpers.browser import audit_pages
 
 
 class TableReader(HTMLParser):

@@ -5,9 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from test_registry_helpers import plain_png, reports, send_report
 
 from app.registry import kept
+from tests.helpers.registry import plain_png, reports, send_report
 
 KEPT = re.compile(r'name="kept" type="hidden" value="([^"]+)"')
 

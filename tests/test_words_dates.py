@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateAssertionError
 
 from app.formats import approx, babel_locale, day, month, when
-from tests.test_words import catalog, strings
+from tests.helpers.words import catalog, strings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATE_PLACEHOLDER = r"%\((?:when|date|day|start|end)\)s"

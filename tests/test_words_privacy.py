@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from app.models.base import utcnow
-
 PATH = {"it": "/it/privacy", "en": "/en/privacy"}
 UNIT = {"it": r"(?:giorn[oi]|or[ae])", "en": r"(?:days?|hours?)"}
 HEADINGS = {
@@ -80,7 +78,7 @@ def test_signing_and_purge_keep_to_the_periods_the_notice_states(app, client, ru
     `flask purge` erases it once expired, and drops IP hashes older than IP_HASH_DAYS."""
     from app.extensions import db
     from app.models import Signature
-    from tests.test_petition_helpers import sign
+    from tests.helpers.petition import sign
 
     app.config.update(SIGNATURE_LINK_DAYS=2, IP_HASH_DAYS=3)
     sign(client, email="new@example.org")

@@ -1,18 +1,15 @@
 """Helpers for the petition tests: signing, reading mailed links, the count."""
-import json
-import re
-
-from conftest import free_port, html_part, text_part  # noqa: F401  (re-exported)
 from sqlalchemy import func, select
 
 from app import stats
 from app.extensions import db
-from app.models import OutboxMail, Signature
+from app.models import Signature
+from tests.helpers import form, mail, mailed_link
 
 PATHS = {"it": {"sign": "/it/firma", "list": "/it/firme"},
          "en": {"sign": "/en/sign", "list": "/en/signatures"}}
-CONFIRM_LINK = re.compile(r"http://localhost/(?:it/firma/conferma|en/sign/confirm)/[A-Za-z0-9_-]+")
-WITHDRAW_LINK = re.compile(r"http://localhost/(?:it/firma/ritira|en/sign/withdraw)/[A-Za-z0-9_-]+")
+CONFIRM_LINK = mailed_link("it/firma/conferma", "en/sign/confirm")
+WITHDRAW_LINK = mailed_link("it/firma/ritira", "en/sign/withdraw")
 
 
 def fetch(client, url: str, method: str = "GET", **kwargs):
@@ -26,8 +23,7 @@ def form_data(**fields) -> dict:
     """A valid signing form, with `fields` changed (None removes a field)."""
     data = {"name": "Maria Rossi", "email": "maria@example.org", "city": "Bologna", "country": "IT",
             "reason": "", "privacy": "y"}
-    data.update(fields)
-    return {k: v for k, v in data.items() if v is not None}
+    return form(data, fields)
 
 
 def sign(client, lang: str = "it", follow_redirects: bool = True, **fields):
@@ -38,18 +34,7 @@ def sign(client, lang: str = "it", follow_redirects: bool = True, **fields):
 
 def last_link(smtp, address: str, pattern=CONFIRM_LINK) -> str:
     """The path of the last link matching `pattern` mailed to `address`."""
-    links = [m for msg in smtp.to(address) for m in pattern.findall(text_part(msg))]
-    assert links, f"no link in the mails to {address}"
-    return links[-1].removeprefix("http://localhost")
-
-
-def queued_link(address: str | None = None, key: str = "confirm_url") -> str:
-    """The path of the link `key` in the newest mail still in the outbox (to `address`): a
-    queued mail holds its template's values, it is rendered when sent."""
-    query = select(OutboxMail.context).order_by(OutboxMail.id.desc()).limit(1)
-    if address:
-        query = query.where(OutboxMail.to_addr == address)
-    return json.loads(db.session.scalar(query))[key].removeprefix("http://localhost")
+    return mail.last_link(smtp, address, pattern)
 
 
 def count() -> int:

@@ -1,5 +1,4 @@
-"""Helpers for the campaign tests (no tests here): a logged-in moderator, updates, XML checks."""
-import re
+"""Helpers for the campaign tests: a logged-in moderator, updates, XML checks, endorsing."""
 import xml.etree.ElementTree as ET
 
 from sqlalchemy import select
@@ -7,7 +6,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Endorsement, Update
 from app.models.base import utcnow
-from test_admin_helpers import login, make_moderator
+from tests.helpers import form, mail, mailed_link
+from tests.helpers.admin import EMAIL, login, make_moderator
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BOTH = {"title_it": "Siamo andati a Bruxelles", "body_it": "Abbiamo **incontrato** i deputati.",
@@ -17,7 +17,6 @@ BOTH = {"title_it": "Siamo andati a Bruxelles", "body_it": "Abbiamo **incontrato
 def logged_in(client, lang: str = "en"):
     """A moderator account (made the first time), logged in on `client`, the back office in `lang`."""
     from app.admin.service import get_moderator
-    from test_admin_helpers import EMAIL
 
     if get_moderator(EMAIL) is None:
         make_moderator()
@@ -48,7 +47,7 @@ def parse_atom(body: bytes) -> ET.Element:
 
 
 ENDORSE = {"it": "/it/adesioni", "en": "/en/endorsements"}
-CONFIRM_LINK = re.compile(r"http://localhost/(?:it/adesioni/conferma|en/endorsements/confirm)/[A-Za-z0-9_-]+")
+CONFIRM_LINK = mailed_link("it/adesioni/conferma", "en/endorsements/confirm")
 CONTACT = "segreteria@circolo-esempio.org"
 
 
@@ -57,8 +56,7 @@ def endorsement_data(**fields) -> dict:
     data = {"name": "Circolo Arci Esempio", "kind": "association", "city": "Bologna",
             "homepage": "circolo-esempio.org", "email": CONTACT,
             "statement": "Siamo con gli amministratori.", "privacy": "y"}
-    data.update(fields)
-    return {k: v for k, v in data.items() if v is not None}
+    return form(data, fields)
 
 
 def endorse(client, lang: str = "it", headers=None, **fields):
@@ -69,11 +67,9 @@ def endorse(client, lang: str = "it", headers=None, **fields):
 def approved_endorsement(client, smtp, lang: str = "it", **fields):
     """An endorsement sent, confirmed through its mailed link and approved by a moderator
     (logged in on `client` afterwards). Returns the confirm link's path."""
-    from conftest import text_part
-
     assert endorse(client, lang, **fields).status_code == 303
     email = fields.get("email", CONTACT)
-    link = CONFIRM_LINK.findall(text_part(smtp.to(email)[-1]))[-1].removeprefix("http://localhost")
+    link = mail.last_link(smtp, email, CONFIRM_LINK)
     assert client.post(link).status_code == 303
     logged_in(client, lang)
     row = db.session.scalar(select(Endorsement).order_by(Endorsement.id.desc()))

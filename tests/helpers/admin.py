@@ -1,9 +1,5 @@
-"""Helpers shared by the back-office tests (no tests here): a moderator, logging in, a queued report."""
-import io
-import re
+"""Helpers shared by the back-office tests: a moderator, logging in, a queued report."""
 from datetime import timedelta
-
-from PIL import Image
 
 import pyotp
 from sqlalchemy import update
@@ -14,6 +10,7 @@ from app.models import Crew, GroupStatus, Moderator, Report, ReportEvidence, Rep
 from app.models.base import utcnow
 from app.models.registry import ReporterRole
 from app.text import fold
+from tests.helpers.registry import plain_png
 
 EMAIL = "moderatrice@example.org"
 PASSWORD = "correct horse battery staple"
@@ -55,16 +52,9 @@ def login(client, email: str = EMAIL, password: str = PASSWORD, lang: str | None
     return client.post(url, data={"email": email, "password": password, "code": code, **extra})
 
 
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form in a page."""
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def png_bytes(color=(200, 30, 30)) -> bytes:
-    """A small PNG."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), color).save(buffer, "PNG")
-    return buffer.getvalue()
+def png_bytes() -> bytes:
+    """The screenshot `queued_report` stores (40 × 30)."""
+    return plain_png((200, 30, 30), (40, 30))
 
 
 def queued_report(app, name="Cuochi per caso", lang="it", email="segnalatore@example.net",

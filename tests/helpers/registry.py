@@ -1,8 +1,6 @@
 """Helpers for the registry tests: images with hidden data, sending a report, reading mailed links."""
 import io
-import re
 
-from conftest import text_part
 from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -10,6 +8,7 @@ from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.models import Report
+from tests.helpers import form, mail, mailed_link
 
 PATHS = {
     "it": {"index": "/it/registro", "report": "/it/registro/segnala", "feed": "/it/registro/feed.atom",
@@ -17,14 +16,14 @@ PATHS = {
     "en": {"index": "/en/registry", "report": "/en/registry/report", "feed": "/en/registry/feed.atom",
            "group": "/en/registry/group/"},
 }
-CONFIRM_LINK = re.compile(r"http://localhost/(?:it/registro/conferma|en/registry/confirm)/[A-Za-z0-9_-]+")
+CONFIRM_LINK = mailed_link("it/registro/conferma", "en/registry/confirm")
 REPORTER_EMAIL = "reporter.secret@example.org"
 REPORTER_NAME = "Giuseppina Segretissima"
 GPS_IFD = 0x8825
 
 
 def fetch(client, url: str, method: str = "GET", **kwargs):
-    """A request as a browser makes it (conftest gives each request a fresh `g`)."""
+    """A request as a browser makes it, redirects not followed (each request has a fresh `g`)."""
     return client.open(url, method=method, **kwargs)
 
 
@@ -53,10 +52,10 @@ def jpeg_with_secrets(size=(40, 30)) -> bytes:
     return out.getvalue()
 
 
-def plain_png(color=(0, 128, 0)) -> bytes:
+def plain_png(color=(0, 128, 0), size=(8, 8)) -> bytes:
     """A small PNG without metadata."""
     out = io.BytesIO()
-    Image.new("RGB", (8, 8), color).save(out, "PNG")
+    Image.new("RGB", size, color).save(out, "PNG")
     return out.getvalue()
 
 
@@ -72,8 +71,7 @@ def report_data(**fields) -> dict:
         "reporter_name": REPORTER_NAME, "reporter_email": REPORTER_EMAIL,
         "reporter_role": "admin", "consent": "y",
     }
-    data.update(fields)
-    return {k: v for k, v in data.items() if v is not None}
+    return form(data, fields)
 
 
 def send_report(client, lang: str = "it", files: list[tuple[bytes, str]] = (), headers=None, **fields):
@@ -90,9 +88,7 @@ def send_report(client, lang: str = "it", files: list[tuple[bytes, str]] = (), h
 
 def last_link(smtp, address: str = REPORTER_EMAIL) -> str:
     """The path of the last confirmation link mailed to `address`."""
-    links = [m for msg in smtp.to(address) for m in CONFIRM_LINK.findall(text_part(msg))]
-    assert links, f"no confirmation link in the mails to {address}"
-    return links[-1].removeprefix("http://localhost")
+    return mail.last_link(smtp, address, CONFIRM_LINK)
 
 
 def reports() -> list[Report]:
