@@ -34,8 +34,6 @@ def select_locale() -> str:
     """Flask-Babel's locale selector: the URL's language, else the moderator's choice kept in
     the session (back office), else the browser's preference, else Italian; as a Babel locale
     ("en_GB" for English: the catalog is translations/en, which gettext finds for en_GB)."""
-    from flask import current_app
-
     from app.formats import babel_locale
 
     languages = current_app.config["LANGUAGES"]
@@ -47,16 +45,12 @@ def select_locale() -> str:
 
 def browser_lang() -> str:
     """The best of our languages for the Accept-Language header; Italian when none matches."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def lang_from_path(path: str) -> str | None:
     """'en' for '/en/whatever', None for a path outside the language prefixes."""
-    from flask import current_app
-
     first = path.lstrip("/").split("/", 1)[0]
     return first if first in current_app.config["LANGUAGES"] else None
 

@@ -108,7 +108,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static":
             _cache_control(response)
         headers = response.headers
-        present = {name.lower() for name in headers.keys()}
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - iterating Headers gives (name, value)
         for name, value in HEADERS:
             if name.lower() not in present:  # a view may set its own (e.g. Referrer-Policy)
                 headers.add(name, value)

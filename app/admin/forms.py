@@ -7,7 +7,6 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from app.forms import PublicForm
 from app.models import Role
-from app.models.registry import RejectReason
 # One wording for statuses and crews, public pages and back office alike.
 from app.models.registry import CREW_LABELS, REJECT_LABELS, STATUS_LABELS
 from app.safeform import SafeForm
@@ -61,7 +60,7 @@ class NewAccountForm(SafeForm):
 
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address.")),
                                                 Length(max=320), Email(_l("Enter a valid email address."))])
-    role = SelectField(_l("Role"), choices=lambda: [(r.value, l) for r, l in ROLE_LABELS.items()],
+    role = SelectField(_l("Role"), choices=lambda: [(r.value, label) for r, label in ROLE_LABELS.items()],
                        validate_choice=True)
     password = _password_field(_l("First password"))
 
@@ -117,7 +116,7 @@ class PublishForm(SafeForm):
 class RejectForm(SafeForm):
     """Why the report is rejected (sent to the reporter), and an internal note."""
 
-    reason = SelectField(_l("Reason"), choices=lambda: [(r.value, l) for r, l in REJECT_LABELS.items()],
+    reason = SelectField(_l("Reason"), choices=lambda: [(r.value, label) for r, label in REJECT_LABELS.items()],
                          validate_choice=True)
     message = TextAreaField(_l("Message to the reporter (optional)"), validators=[Length(max=2000)])
     # Own ids: the report page holds three forms, each with a "note" (the name stays "note").

@@ -6,7 +6,7 @@ from app.models.registry import Crew, Group, GroupStatus
 __all__ = ["Crew", "Group", "GroupStatus", "LetterVersion", "MailStatus", "OutboxMail"]
 
 # == admin ==
-from app.models.admin import (  # noqa: E402
+from app.models.admin import (
     AuditLog, LoginThrottle, Moderator, ModeratorSession, RecoveryCode, Role,
 )
 
