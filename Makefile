@@ -8,7 +8,7 @@ PYTEST_ARGS ?= -n 2
 
 export FLASK_APP := wsgi
 
-.PHONY: run test serve setup catalogs translations bench bench-ratios clean
+.PHONY: run test lint serve setup catalogs translations bench bench-ratios clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ serve: setup
 ## test: the whole suite (SQLite; PostgreSQL/Redis tests run when reachable, see README)
 test: $(VENV)/.dev catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff's checks and mypy on app/ (their settings, and why, in pyproject.toml)
+lint: $(VENV)/.dev
+	$(BIN)/ruff check app
+	$(BIN)/mypy
 
 ## bench: the viral day on the production shape (nginx, 2 instances, PostgreSQL, Redis, 2 senders,
 ## local SMTP), 60 s at fixed rates, with a bare Flask baseline; see bench/README.md.

@@ -12,7 +12,7 @@ class Config:
     # Set to 1 by `make run`: allows the development secret key. Never set it in production.
     DEVELOPMENT = False
 
-    SQLALCHEMY_DATABASE_URI = None  # None: sqlite:///<instance>/campaign.db, set by create_app
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: sqlite:///<instance>/campaign.db, set by create_app
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     # Public address of the site (https://…): every absolute link (mails, documents, feeds, API)

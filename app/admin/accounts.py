@@ -23,7 +23,6 @@ from app.admin.service import audit
 from app.extensions import db
 from app.models import LoginThrottle, Moderator, ModeratorSession, RecoveryCode, Role
 from app.models.admin import burn_password_check, password_hasher
-from app.models.base import utcnow
 from app.security import new_token, token_digest
 
 MIN_PASSWORD_LENGTH = 12
@@ -126,7 +125,8 @@ def load_session(moderator_id: int, token: str, now: datetime) -> ModeratorSessi
         return None
     idle, longest = session_limits()
     moderator = db.session.get(Moderator, moderator_id)
-    if row.last_seen_at <= now - idle or row.created_at <= now - longest or not moderator.active:
+    if row.last_seen_at <= now - idle or row.created_at <= now - longest \
+            or moderator is None or not moderator.active:
         db.session.delete(row)
         db.session.commit()
         return None
@@ -152,7 +152,8 @@ def begin_enrolment(moderator: Moderator) -> str:
 
 
 def provisioning_uri(moderator: Moderator, issuer: str) -> str:
-    """The otpauth:// address the authenticator app reads from the QR code."""
+    """The otpauth:// address the authenticator app reads from the QR code (after begin_enrolment)."""
+    assert moderator.totp_secret, "no secret to enrol: begin_enrolment comes first"
     return pyotp.TOTP(moderator.totp_secret).provisioning_uri(name=moderator.email, issuer_name=issuer)
 
 
