@@ -8,18 +8,20 @@ PYTEST_ARGS ?= -n 2
 
 export FLASK_APP := wsgi
 
-.PHONY: run test lint serve setup catalogs translations bench bench-ratios clean
+.PHONY: run test lint lock serve setup catalogs translations bench bench-ratios clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# The lock files, compiled from requirements*.in by `make lock`, pin every package, direct or
+# not, with the hashes of its files: pip installs exactly those or nothing.
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
 	touch $@
 
 ## catalogs: compile translations/*.po into the .mo files Flask-Babel reads
@@ -60,6 +62,13 @@ test: $(VENV)/.dev catalogs
 lint: $(VENV)/.dev
 	$(BIN)/ruff check app
 	$(BIN)/mypy
+
+## lock: compile requirements.in and requirements-dev.in (where versions are chosen) into the
+## lock files: every transitive dependency pinned, with hashes, for any platform and Python 3.11+
+LOCK = $(BIN)/uv pip compile --quiet --universal --generate-hashes --python-version 3.11 --annotation-style line
+lock: $(VENV)/.dev
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 ## bench: the viral day on the production shape (nginx, 2 instances, PostgreSQL, Redis, 2 senders,
 ## local SMTP), 60 s at fixed rates, with a bare Flask baseline; see bench/README.md.
