@@ -23,8 +23,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Rome"
     BABEL_TRANSLATION_DIRECTORIES = "../translations"
 
-    # Mail: Flask-Mailman settings. No MAIL_SERVER: mails are written to instance/mail/.
+    # Mail: Flask-Mailman settings. No MAIL_SERVER: mails are written to MAIL_FILE_PATH.
     MAIL_SERVER = ""
+    # "": "file" without a MAIL_SERVER, else Flask-Mailman's default ("smtp"; "locmem" in tests).
+    MAIL_BACKEND = ""
+    MAIL_FILE_PATH = None  # None: instance/mail
     MAIL_PORT = 25
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
@@ -70,6 +73,7 @@ class Config:
     IMAGE_DECODE_CONCURRENCY = 1
     IMAGE_DECODE_WAIT = 20
 
+    WTF_CSRF_ENABLED = True  # the back office's tokens (public forms are checked by origin instead)
     WTF_CSRF_TIME_LIMIT = None  # a form left open for hours must still submit
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024  # five 5 MB screenshots plus the form
 
@@ -89,6 +93,7 @@ class Config:
     ADMIN_LOCK_DURATION = 15 * 60
     ADMIN_SLOW_AFTER = 20
     ADMIN_TOTP_ISSUER = "Cara Umanità"  # the name authenticator apps show for the account
+    ARGON2_TEST_PARAMS = False  # True: the cheapest password hashing, for the test suite only
 
     # Moderators get a mail when one IP hash or email domain passes this many signatures in an
     # hour (at most once an hour per key; 0 turns the mail off); the mail sender looks at most

@@ -238,9 +238,9 @@ def _over_prompted_cap(address: str) -> bool:
 
 def init_app(app: Flask) -> None:
     """Mail settings and the `flask mail send` command."""
-    if not app.config.get("MAIL_SERVER"):
-        app.config.setdefault("MAIL_BACKEND", "file")
-        app.config.setdefault("MAIL_FILE_PATH", f"{app.instance_path}/mail")
+    if not app.config["MAIL_SERVER"]:
+        app.config["MAIL_BACKEND"] = app.config["MAIL_BACKEND"] or "file"
+        app.config["MAIL_FILE_PATH"] = app.config["MAIL_FILE_PATH"] or f"{app.instance_path}/mail"
     mail.init_app(app)
     app.cli.add_command(mail_cli)
 
