@@ -3,7 +3,9 @@
 Only the public fields of published groups (see `service.group_row`): never anything about
 who reported a group. Every group keeps its numeric `id` for ever, so reusers can join on it.
 """
+import json
 import math
+from pathlib import Path
 
 from flask import Response, abort, request, url_for
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from app.urls import query_int
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+OPENAPI = Path(__file__).with_name("openapi.json")  # the description, served by openapi()
 
 
 def _filters() -> dict:
@@ -92,8 +95,6 @@ def filters_only(filters: dict) -> dict:
 
 def _dumps(body) -> str:
     """JSON with non-ASCII names kept readable (UTF-8)."""
-    import json
-
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -120,99 +121,9 @@ def groups_csv():
 @bp.route("/openapi.json")
 @public
 def openapi():
-    """The OpenAPI 3 description of the open-data API."""
-    return _open(Response(_dumps(openapi_spec()), mimetype="application/json"))
-
-
-def openapi_spec() -> dict:
-    """OpenAPI 3.1 description of /api/v1 (groups and figures)."""
-    text = {"type": "string"}
-    nullable_int = {"type": ["integer", "null"], "minimum": 0}
-    filters = [
-        {"name": "q", "in": "query", "schema": text,
-         "description": "Search in group names; case, accents and Unicode look-alikes are ignored."},
-        {"name": "status", "in": "query",
-         "schema": {"type": "string", "enum": [s.value for s in service.GroupStatus]}},
-        {"name": "crew", "in": "query", "schema": {"type": "string", "enum": [c.value for c in service.Crew]}},
-    ]
-    group_schema = {
-        "type": "object",
-        "required": list(service.CSV_COLUMNS) + ["urls"],
-        "properties": {
-            "id": {"type": "integer", "description": "Stable identifier of the group."},
-            "slug": {"type": "string", "description": "Readable part of the group's page address."},
-            "name": text,
-            "status": {"type": "string", "enum": [s.value for s in service.GroupStatus]},
-            "crew": {"type": "string", "enum": [c.value for c in service.Crew]},
-            "hijacked_on": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}(-\d{2})?$",
-                            "description": "A day (YYYY-MM-DD) or a month (YYYY-MM)."},
-            "members_at_hijack": nullable_int,
-            "members_after": nullable_int,
-            "facebook_url": {"type": ["string", "null"], "format": "uri"},
-            "source": {"type": "string", "enum": ["letter-2014", "report"]},
-            "published_at": {"type": ["string", "null"], "format": "date-time"},
-            "account_it": {"type": "string", "description": "Moderated account in Italian (may be empty)."},
-            "account_en": {"type": "string", "description": "Moderated account in English (may be empty)."},
-            "urls": {"type": "object", "properties": {"it": {"type": "string", "format": "uri"},
-                                                      "en": {"type": "string", "format": "uri"}}},
-        },
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Registry of hijacked Facebook groups", "version": "1",
-                 "description": "Open data about the Italian Facebook groups hijacked since 2014, as "
-                                "published by the moderators. Contains no personal data. Data under the "
-                                "Open Database License (ODbL 1.0); the accounts' texts under CC BY 4.0.",
-                 "license": {"name": "Open Database License 1.0", "identifier": "ODbL-1.0"}},
-        "servers": [{"url": url_for("api.groups", _external=True).rsplit("/groups", 1)[0]}],
-        "paths": {
-            "/groups": {"get": {
-                "summary": "Published groups, paginated",
-                "parameters": filters + [
-                    {"name": "sort", "in": "query",
-                     "schema": {"type": "string", "enum": list(service.SORTS), "default": "name"},
-                     "description": "name, date, members (ascending) or -date, -members, -added "
-                                    "(descending); unknown values last."},
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                    {"name": "per_page", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                                "default": DEFAULT_PER_PAGE}},
-                ],
-                "responses": {
-                    "200": {"description": "A page of groups", "content": {"application/json": {"schema": {
-                        "type": "object",
-                        "properties": {
-                            "data": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}},
-                            "meta": {"type": "object", "properties": {
-                                "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                                "total": {"type": "integer"}, "pages": {"type": "integer"},
-                                "members_affected": {"type": "integer"},
-                                "groups_without_member_count": {"type": "integer"}}},
-                            "links": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
-                        }}}}},
-                    "400": {"description": "page or per_page out of range"},
-                },
-            }},
-            "/groups/{id}": {"get": {
-                "summary": "One published group",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "The group", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Group"}}}},
-                              "404": {"description": "No published group has this id"}},
-            }},
-            "/groups.csv": {"get": {
-                "summary": "Every matching published group as CSV",
-                "description": "UTF-8, comma-separated, a header row with the Group fields except urls. "
-                               "Cells that a spreadsheet would run as a formula (starting with = + - @, "
-                               "tab or carriage return) are prefixed with an apostrophe.",
-                "parameters": filters,
-                "responses": {"200": {"description": "CSV file", "content": {"text/csv": {"schema": text}}}},
-            }},
-            "/stats": {"get": {
-                "summary": "The campaign's headline figures",
-                "responses": {"200": {"description": "Figures", "content": {"application/json": {
-                    "schema": {"type": "object"}}}}},
-            }},
-        },
-        "components": {"schemas": {"Group": group_schema}},
-    }
+    """The OpenAPI 3.1 description of the open-data API: app/api/openapi.json, versioned with
+    the code (tests/test_openapi.py holds it to the routes and to their answers), with this
+    site's address as its server."""
+    spec = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    spec["servers"] = [{"url": url_for("api.groups", _external=True).rsplit("/groups", 1)[0]}]
+    return _open(Response(_dumps(spec), mimetype="application/json"))
