@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from app.admin import accounts, routes
+from app.admin import accounts, routes, two_factor
 from app.extensions import db
 from app.models import AuditLog, Moderator, ModeratorSession, RecoveryCode, Role
 from app.models.base import utcnow
@@ -103,7 +103,7 @@ def test_a_code_is_refused_the_second_time(app):
 
 def test_each_recovery_code_works_once(app, client):
     moderator = make_moderator()
-    codes = accounts.new_recovery_codes(moderator)
+    codes = two_factor.new_recovery_codes(moderator)
     db.session.commit()
     assert _post_login(client, codes[3].upper().replace("-", " ")).status_code == 302  # as typed from paper
     client.post("/admin/logout")
@@ -163,7 +163,7 @@ def test_password_change_2fa_reset_and_disabling_end_the_sessions(app, runner, c
 
 
 def test_after_a_2fa_reset_the_next_login_enrols_again(app, client, runner):
-    accounts.new_recovery_codes(make_moderator())
+    two_factor.new_recovery_codes(make_moderator())
     db.session.commit()
     assert runner.invoke(args=["moderator", "reset-2fa", EMAIL]).exit_code == 0
     assert db.session.scalar(select(func.count(RecoveryCode.id))) == 0

@@ -11,7 +11,7 @@ from flask import (Response, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.admin import accounts, bp
+from app.admin import accounts, bp, two_factor
 from app.admin.forms import ActionForm, CodeForm, LoginForm
 from app.extensions import client_ip, db, limiter, login_manager
 from app.models import Moderator
@@ -152,10 +152,10 @@ def enrol():
     then see the ten recovery codes, once."""
     if current_user.totp_enabled:
         return redirect(url_for("admin.queue"))
-    secret = accounts.begin_enrolment(current_user)
+    secret = two_factor.begin_enrolment(current_user)
     form = CodeForm()
     if form.validate_on_submit():
-        codes = accounts.finish_enrolment(current_user, form.code.data, session[SESSION_KEY], utcnow())
+        codes = two_factor.finish_enrolment(current_user, form.code.data, session[SESSION_KEY], utcnow())
         if codes is not None:
             g.admin_two_factor = True
             return render_template("admin/recovery_codes.html", codes=codes)
@@ -169,8 +169,8 @@ def enrol_qr():
     """The QR code of the secret being enrolled, drawn on our server, as an SVG image."""
     if current_user.totp_enabled or not current_user.totp_secret:
         abort(404)
-    uri = accounts.provisioning_uri(current_user, current_app.config["ADMIN_TOTP_ISSUER"])
-    return Response(accounts.qr_svg(uri), mimetype="image/svg+xml")
+    uri = two_factor.provisioning_uri(current_user, current_app.config["ADMIN_TOTP_ISSUER"])
+    return Response(two_factor.qr_svg(uri), mimetype="image/svg+xml")
 
 
 from app.admin import account_views, moderation  # noqa: E402,F401  (the other back-office views)
