@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Handover
-from test_campaign_helpers import approved_endorsement, logged_in
-from test_petition_helpers import fetch, last_link, sign
+from tests.helpers.campaign import approved_endorsement, logged_in
+from tests.helpers.petition import fetch, last_link, sign
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 

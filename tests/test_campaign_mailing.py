@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditLog, Mailing, MailingRecipient, OutboxMail, Signature, SignatureStatus
 from app.security import token_digest
-from conftest import html_part, text_part
-from test_campaign_helpers import logged_in, published_update
-from test_petition_concurrency import in_threads
-from test_petition_helpers import WITHDRAW_LINK, fetch, form_data, last_link, sign
+from tests.helpers import in_threads
+from tests.helpers.campaign import logged_in, published_update
+from tests.helpers.mail import html_part, text_part
+from tests.helpers.petition import WITHDRAW_LINK, fetch, form_data, last_link, sign
 
 UNSUBSCRIBE = re.compile(r"http://localhost/(?:it/notizie/annulla|en/news/unsubscribe)/[A-Za-z0-9_-]+")
 TITLES = {"it": "Siamo andati a Bruxelles", "en": "We went to Brussels"}

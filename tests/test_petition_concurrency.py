@@ -1,35 +1,13 @@
 """The petition under concurrent requests: one row per person, one confirmation, one mail each."""
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db, mail
 from app.models import OutboxMail, Signature
 from app.outbox import deliver, enqueue
+from tests.helpers import in_threads
 from tests.helpers.mail import queued_link
 from tests.helpers.petition import count, form_data
-
-
-def in_threads(n: int, work) -> list:
-    """Run `work(i)` in `n` threads released together; return the results (re-raising errors)."""
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # collected, so that the test fails with it
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    return results
 
 
 def concurrent_signing_gives_one_row(app):

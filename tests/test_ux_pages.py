@@ -2,15 +2,13 @@
 the FAQ and the help for robbed admins, signatures by country, the open data page."""
 import html
 import re
-import xml.etree.ElementTree as ET
 
 import pytest
 
 from tests.helpers.browser import audit_pages
+from tests.helpers.pages import sitemap
 from tests.helpers.petition import fetch, last_link, sign
 
-SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-XHTML = "{http://www.w3.org/1999/xhtml}"
 # Pages a visitor can reach from the menus, in both languages: the sitemap must hold them all.
 KNOWN = [("/it/", "/en/"), ("/it/lettera", "/en/letter"), ("/it/chi-siamo", "/en/about"),
          ("/it/privacy", "/en/privacy"), ("/it/firma", "/en/sign"), ("/it/firme", "/en/signatures"),
@@ -20,15 +18,6 @@ KNOWN = [("/it/", "/en/"), ("/it/lettera", "/en/letter"), ("/it/chi-siamo", "/en
          ("/it/dati-aperti", "/en/open-data")]
 NEW_PAGES = ["/it/domande", "/en/faq", "/it/aiuto-amministratori", "/en/help-for-admins",
              "/it/firme/paesi", "/en/signatures/countries", "/it/dati-aperti", "/en/open-data"]
-
-
-def sitemap(client) -> dict[str, dict[str, str]]:
-    """{address: {hreflang: twin address}} as the sitemap gives them."""
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200 and response.mimetype == "application/xml"
-    root = ET.fromstring(response.data)
-    return {url.find(f"{SM}loc").text: {link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")}
-            for url in root.findall(f"{SM}url")}
 
 
 def test_sitemap_lists_every_public_page_in_both_languages(seeded, client):

@@ -6,18 +6,17 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from test_petition_helpers import form_data, sign
-from test_registry_helpers import (
-    REPORTER_EMAIL, REPORTER_NAME, fetch, last_link, reports, send_report,
-)
-from test_ux_pages import sitemap
 
 from app.extensions import db
 from app.models import ReportStatus, Update
 from app.models.base import utcnow
 from app.registry import service
 from app.security import token_digest
-from conftest import audit_pages, text_part
+from tests.helpers.browser import audit_pages
+from tests.helpers.mail import text_part
+from tests.helpers.pages import sitemap
+from tests.helpers.petition import form_data, sign
+from tests.helpers.registry import REPORTER_EMAIL, REPORTER_NAME, fetch, last_link, reports, send_report
 
 STATUS_LINK = re.compile(r"http://localhost/(?:it/registro/segnala/stato|en/registry/report/status)/[A-Za-z0-9_-]+")
 STATUS_PATH = {"it": "/it/registro/segnala/stato/", "en": "/en/registry/report/status/"}
