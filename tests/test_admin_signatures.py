@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Role, Signature, SignatureInvalidation, SignatureStatus
 from app.petition import listing
-from test_admin_signatures_helpers import actions, add_signatures, ip, listed_ids, logged_in
-from test_petition_helpers import count, fetch, last_link
+from tests.helpers.petition import count, fetch, last_link
+from tests.helpers.signatures import actions, add_signatures, ip, listed_ids, logged_in
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import BlockKind, Role, Signature, SignatureBlock, SignatureStatus, TrendingAlert
 from app.security import ip_hash
-from conftest import text_part
-from test_admin_signatures_helpers import ADMIN_EMAIL, MOD_EMAIL, actions, add_signatures, ip, logged_in
-from test_petition_helpers import form_data
+from tests.helpers.mail import text_part
+from tests.helpers.petition import form_data
+from tests.helpers.signatures import ADMIN_EMAIL, MOD_EMAIL, actions, add_signatures, ip, logged_in
 
 SIGNER_IP = "203.0.113.7"
 

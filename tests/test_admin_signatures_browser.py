@@ -3,12 +3,12 @@ keep to the CSP and fit a phone, in both languages; and a moderator invalidates 
 signatures through the preview with CSRF on, as in production."""
 import pytest
 
-from app.models import BlockKind, SignatureBlock, SignatureStatus
 from app.extensions import db
-from conftest import audit_pages
-from test_admin_helpers import PASSWORD, make_administrator, totp_code
-from test_admin_signatures_helpers import add_signatures, ip
-from test_petition_helpers import count
+from app.models import BlockKind, SignatureBlock, SignatureStatus
+from tests.helpers.admin import PASSWORD, make_administrator, totp_code
+from tests.helpers.browser import audit_pages
+from tests.helpers.petition import count
+from tests.helpers.signatures import add_signatures, ip
 
 pytestmark = pytest.mark.browser
 

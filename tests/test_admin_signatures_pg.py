@@ -12,7 +12,7 @@ from app.models import Signature, SignatureInvalidation
 from app.models.base import utcnow
 from app.petition import moderation, trending
 from app.petition.moderation import SignatureFilter
-from test_admin_signatures_helpers import add_signatures
+from tests.helpers.signatures import add_signatures
 
 pytestmark = pytest.mark.postgres
 

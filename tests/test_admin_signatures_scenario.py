@@ -7,8 +7,8 @@ import re
 import pytest
 
 from app.models import SignatureStatus
-from test_admin_signatures_helpers import add_signatures, ip, listed_ids, logged_in
-from test_petition_helpers import count, fetch, last_link
+from tests.helpers.petition import count, fetch, last_link
+from tests.helpers.signatures import add_signatures, ip, listed_ids, logged_in
 
 TEXTS = {
     "it": {"match": "300 firme corrispondono", "preview": "300 firme saranno invalidate",

@@ -6,7 +6,6 @@ import re
 import subprocess
 
 import pytest
-
 from sqlalchemy import select
 
 from app.extensions import db
@@ -103,9 +102,8 @@ def test_only_moderators_generate_it(client):
 
 @pytest.mark.browser
 def test_the_press_room_with_a_published_hand_over_is_accessible_and_fits_a_phone(seeded, page, live_server):
-    from conftest import audit_pages
-
     from app.campaign.service import handover
+    from tests.helpers.browser import audit_pages
 
     row = handover.generate("moderatrice@example.org")
     handover.publish(row, "moderatrice@example.org")

@@ -275,10 +275,9 @@ def test_ten_presses_and_two_senders_queue_each_email_once_postgres(pg_app):
 
 @pytest.mark.browser
 def test_the_unsubscribe_pages_are_accessible_keep_to_the_csp_and_fit_a_phone(seeded, page, live_server):
-    from conftest import audit_pages
-
     from app.models import Mailing
     from app.models.base import utcnow
+    from tests.helpers.browser import audit_pages
 
     update = published_update()
     signature = Signature(name="Anna", email="anna@example.org", email_canonical="anna@example.org", lang="it",

@@ -6,7 +6,7 @@
 - `browser`: Debian's Chromium, and the audit of a page as a visitor meets it (axe, CSP, width)
 - `pages`: the sitemap as a crawler reads it; `in_threads` (here): work started in threads at once
 - `production` (nginx, scratch databases), `words` (the catalogs as the glossary tests read them)
-- `petition`, `registry`, `admin`, `campaign`, `fuzz`: the actions of each part (sign, send a
+- `petition`, `registry`, `admin`, `signatures`, `campaign`, `fuzz`: the actions of each part (sign, send a
   report, log in, endorse …) and their data
 
 Import them by their full name (`from tests.helpers.petition import sign`), never from conftest.

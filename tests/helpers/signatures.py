@@ -1,4 +1,4 @@
-"""Helpers for the back-office signature tests (no tests here): signatures made in bulk, the ids
+"""Helpers for the back-office signature tests: signatures made in bulk, the ids
 a back-office page lists, clients logged in by role."""
 import hashlib
 import re
@@ -10,7 +10,7 @@ from app import models
 from app.extensions import db
 from app.models import AuditLog, Role, Signature, SignatureStatus
 from app.models.base import utcnow
-from test_admin_helpers import PASSWORD, login, make_moderator
+from tests.helpers.admin import PASSWORD, login, make_moderator
 
 ADMIN_EMAIL = "amministratrice@example.org"
 MOD_EMAIL = "moderatrice@example.org"
