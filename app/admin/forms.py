@@ -106,7 +106,7 @@ class PublishForm(SafeForm):
             Optional(), Regexp(DATE_PATTERN, message=_l("Write a month (2014-07) or a day (2014-07-18)."))])
     members_at_hijack = IntegerField(_l("Members at the time"), validators=[
         Optional(), NumberRange(min=0, message=_l("Enter a number of 0 or more."))])
-    members_after = IntegerField(_l("Members afterwards"), validators=[
+    members_after = IntegerField(_l("Members after the hijacking"), validators=[
         Optional(), NumberRange(min=0, message=_l("Enter a number of 0 or more."))])
     account_it = TextAreaField(_l("Public account in Italian"), validators=[Length(max=8000)])
     account_en = TextAreaField(_l("Public account in English"), validators=[Length(max=8000)])

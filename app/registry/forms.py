@@ -84,7 +84,7 @@ class ReportForm(PublicForm):
                               validators=[Optional(), Length(max=20)])
     members_at_hijack = StringField(_l("Members at the time"), filters=[strip_filter],
                                     render_kw={"inputmode": "numeric"})
-    members_after = StringField(_l("Members now"), filters=[strip_filter], render_kw={"inputmode": "numeric"})
+    members_after = StringField(_l("Members after the hijacking"), filters=[strip_filter], render_kw={"inputmode": "numeric"})
     account = TextAreaField(_l("Your account"), filters=[strip_filter, _newlines],
                             validators=[DataRequired(_l("Please tell us what happened.")),
                                         Length(max=MAX_ACCOUNT, message=_l(
