@@ -81,4 +81,4 @@ bench-ratios: $(VENV)/.dev catalogs
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
