@@ -100,6 +100,10 @@ class Config:
     # every TRENDING_CHECK_SECONDS seconds, after a round that registered signatures.
     TRENDING_ALERT = 100
     TRENDING_CHECK_SECONDS = 60
+    # Back office: a digest mail to every active moderator when confirmed reports or held
+    # signatures have waited longer than this many hours, at most once in that many hours
+    # (sent by the mail sender, or `flask moderator digest` from cron); 0 turns it off.
+    QUEUE_ALERT_HOURS = 12
 
     PRESS_CONTACT = ""  # shown on the press and privacy pages when set; `make run` warns while empty
     # The privacy notice (GDPR art. 13): who the data controller is (name and postal address)

@@ -2,7 +2,8 @@
 last round (app.petition.signing), mail the moderators when a key trends past TRENDING_ALERT
 (app.petition.trending, after a round that registered signatures), queue the next emails of a
 mailing (app.campaign), send the mails that are due (app.outbox), and now and then render a new
-edition of the press documents (app.press.service). Run by
+edition of the press documents (app.press.service); once per pass, the moderators' digest of
+queues left waiting (app.admin.digest). Run by
 `flask mail send --loop` (as many as you like: rows are taken with locks and leases) and, in
 the tests, after each request of the test client."""
 import logging
@@ -89,8 +90,28 @@ def _queue_mailings(limit: int) -> int:
         return 0
 
 
+def alert_moderators() -> int:
+    """Queue the moderators' digest when queues have waited too long (app/admin/digest.py, at
+    most once a period); mails queued. A failure is logged and never stops the sending."""
+    from app.admin.digest import send_digest
+    from app.models.base import utcnow
+
+    base = current_app.config.get("SITE_URL") or "http://localhost"
+    with current_app.test_request_context("/", base_url=base):
+        try:
+            queued = send_digest(utcnow())
+            db.session.commit()
+        except Exception:
+            log.exception("the moderators' digest failed")
+            db.session.rollback()
+            queued = 0
+    return queued
+
+
 def work_until_idle(send: bool = True) -> tuple[int, int]:
-    """Rounds until nothing is left to do now: (mails sent, mails failed) in all."""
+    """The moderators' digest if due, then rounds until nothing is left to do now: (mails
+    sent, mails failed) in all."""
+    alert_moderators()
     total_sent = total_failed = 0
     while True:
         registered, sent, failed = work_once(send=send)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditLog, Handover
 from tests.helpers.campaign import approved_endorsement, logged_in
-from tests.helpers.petition import fetch, last_link, sign
+from tests.helpers.petition import approve_listed, fetch, last_link, sign
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
@@ -33,13 +33,15 @@ def test_the_hand_over_holds_the_count_the_listed_names_and_no_email(seeded, cli
     confirmed(client, smtp, "john@example.org", "en", name="John Listed", city="Leeds", country="GB", public="y")
     confirmed(client, smtp, "segreto@example.org", name="Segreto Nascosto", city="Nowhere")  # not listed
     sign(client, "it", email="pending@example.org", name="Pending Person", public="y")  # never confirmed
+    assert approve_listed() == 2  # a moderator approves the two listed ones at /admin/list-review
+    confirmed(client, smtp, "troll@example.org", name="Troll In Attesa", public="y")  # not approved (yet)
     approved_endorsement(client, smtp, "it")
     logged_in(client)
     page = client.get("/admin/handover")
     assert page.status_code == 200 and "Generate the hand-over document" in page.get_data(as_text=True)
     assert client.post("/admin/handover").status_code == 303
     row = db.session.scalar(select(Handover))
-    assert (row.signatures, row.listed) == (3, 2)
+    assert (row.signatures, row.listed) == (4, 2)
     data = client.get(f"/admin/handover/{row.id}.pdf").get_data()
     assert hashlib.sha256(data).hexdigest() == row.sha256
     text = pdf_text(data)
@@ -48,12 +50,12 @@ def test_the_hand_over_holds_the_count_the_listed_names_and_no_email(seeded, cli
                      "Cara Umanità", "Dear Humanity", "Firme per paese", "Signatures by country",
                      "Italia", "United Kingdom", "NUN TE REGGHE"):
         assert expected.lower() in flat.lower(), expected
-    assert re.search(r"Firme confermate\s+3", text) and re.search(r"Confirmed signatures\s+3", text)
-    for absent in ("Segreto Nascosto", "Pending Person"):
+    assert re.search(r"Firme confermate\s+4", text) and re.search(r"Confirmed signatures\s+4", text)
+    for absent in ("Segreto Nascosto", "Pending Person", "Troll In Attesa"):
         assert absent not in flat
     assert EMAIL.findall(text) == []
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "handover.generate"))
-    assert entry.after_data()["sha256"] == row.sha256 and entry.after_data()["signatures"] == 3
+    assert entry.after_data()["sha256"] == row.sha256 and entry.after_data()["signatures"] == 4
 
 
 def test_published_it_is_listed_in_the_press_room_with_its_sha256(seeded, client, smtp, app):

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Signature, SignatureStatus
+from app.models import ListingState, Signature, SignatureStatus
 from app.models.base import utcnow
 from tests.helpers.browser import audit_pages
 
@@ -29,7 +29,8 @@ def signers(seeded):
                                  city="Torino", lang="it", public=True, is_admin=i == 0,
                                  group_name="Gruppo X",
                                  reason="Per i miei gruppi", status=SignatureStatus.confirmed,
-                                 confirmed_at=now - timedelta(days=2 - i), expires_at=now))
+                                 confirmed_at=now - timedelta(days=2 - i), expires_at=now,
+                                 listing=ListingState.approved))
     db.session.commit()
 
 

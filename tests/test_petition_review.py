@@ -16,14 +16,14 @@ from app.models import Signature, SignatureStatus
 from app.models.base import utcnow
 from app.petition import listing, signing
 from tests.helpers.mail import text_part
-from tests.helpers.petition import PATHS, fetch, form_data, last_link, rows, sign
+from tests.helpers.petition import PATHS, approve_listed, fetch, form_data, last_link, rows, sign
 
 CONFIRM = {
-    "it": {"listed": "Il tuo nome, la tua città, il gruppo e il motivo della firma compariranno nell’elenco pubblico dei firmatari.",
+    "it": {"listed": "Il tuo nome, la tua città, il gruppo e il motivo della firma compariranno nell’elenco pubblico dei firmatari dopo il controllo di un moderatore.",
            "unlisted": "La tua firma sarà contata, ma il tuo nome non sarà mostrato.",
            "changed": "qualcuno ha inviato di nuovo questo indirizzo con altri dati",
            "confirmed": "la tua firma è confermata", "already": "Hai già firmato"},
-    "en": {"listed": "Your name, city, group and reason will be shown on the public list of signers.",
+    "en": {"listed": "Your name, city, group and reason will be shown on the public list of signers once a moderator has checked them.",
            "unlisted": "Your signature will be counted, but your name will not be shown.",
            "changed": "Someone sent this address again",
            "confirmed": "your signature is confirmed", "already": "You have already signed"},
@@ -102,6 +102,7 @@ def test_a_confirmed_signature_is_never_changed_by_a_new_submission(seeded, clie
     row = only_row()
     assert (row.name, row.city, row.reason, row.is_admin) == ("Vera Persona", "Siena", "Per i miei gruppi", False)
     assert smtp.to(address)[-1]["Subject"].startswith(CONFIRM[lang]["already"])
+    approve_listed()
     listed = text(fetch(client, PATHS[lang]["list"]))
     assert "Vera Persona" in listed and "Troll" not in listed
 
@@ -173,6 +174,7 @@ def test_list_pages_past_the_last_are_404(seeded, client, lang):
                                  lang="it", public=True, status=SignatureStatus.confirmed,
                                  confirmed_at=now, expires_at=now))
     db.session.commit()
+    approve_listed()
     assert fetch(client, PATHS[lang]["list"] + "?page=2").status_code == 200
     assert fetch(client, PATHS[lang]["list"] + "?page=3").status_code == 404
 
@@ -191,6 +193,7 @@ def local_days_scenario() -> None:
     add_confirmed("Early Summer", datetime(2026, 7, 10, 21, 59, tzinfo=UTC))  # 23:59 on the 10th
     add_confirmed("Late Summer", datetime(2026, 7, 10, 22, 15, tzinfo=UTC))  # 00:15 on the 11th
     db.session.commit()
+    approve_listed()
 
 
 EXPECTED_DAYS = [(date(2026, 3, 10), 1), (date(2026, 3, 11), 1), (date(2026, 7, 10), 1), (date(2026, 7, 11), 1)]

@@ -1,5 +1,5 @@
 """`flask --app wsgi moderator …`: create accounts, set passwords, reset second factors, list,
-disable and enable."""
+disable and enable; the queue digest for cron."""
 import sys
 
 import click
@@ -106,3 +106,19 @@ def enable_command(email: str):
     """Enable EMAIL again (this also lifts the locks left by failed logins)."""
     accounts.set_active(_get(email), True)
     click.echo(f"moderator {email} enabled")
+
+
+@moderator_cli.command("digest")
+def digest_command():
+    """Mail the moderators a digest when reports or held signatures have waited longer than
+    QUEUE_ALERT_HOURS (at most once in that many hours; the mail sender checks too). For cron."""
+    from flask import current_app
+
+    from app.admin.digest import send_digest
+    from app.models.base import utcnow
+
+    base = current_app.config.get("SITE_URL") or "http://localhost"
+    with current_app.test_request_context("/", base_url=base):
+        queued = send_digest(utcnow())
+        db.session.commit()
+    click.echo(f"digest queued for {queued} moderators" if queued else "no digest due")

@@ -1,5 +1,5 @@
 """Back-office views of moderation: the queue, a report and its decisions, screenshots, the
-groups (status and public account) and the audit log. Login is enforced for all of them by
+groups (status and public account); the audit log is in audit_views.py. Login is enforced for all of them by
 `routes.require_moderator`. Every action is a POST with a CSRF token and writes an audit entry."""
 from functools import wraps
 
@@ -13,7 +13,7 @@ from app.admin.forms import AccountForm, MergeForm, PublishForm, RejectForm, Sea
 from app.models.registry import CREW_LABELS, REJECT_LABELS, STATUS_LABELS
 from app.extensions import db
 from app.i18n import current_lang
-from app.models import AuditLog, Group, Report, ReportStatus, Screenshot
+from app.models import Group, Report, ReportStatus, Screenshot
 from app.models.registry import ReporterRole
 from app.registry import service as registry
 from app.text import fold
@@ -290,10 +290,3 @@ def group_account(group_id: int):
         flash(_("Nothing changed."), "success")
     return redirect(url_for("admin.group", group_id=group.id))
 
-
-@bp.route("/audit")
-def audit():
-    """The audit log, newest first."""
-    query = select(AuditLog).order_by(AuditLog.id.desc())
-    pagination = db.paginate(query, page=query_int("page", 1), per_page=PER_PAGE, error_out=False)
-    return render_template("admin/audit.html", entries=pagination.items, pagination=pagination)

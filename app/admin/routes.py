@@ -174,3 +174,4 @@ def enrol_qr():
 
 
 from app.admin import account_views, moderation  # noqa: E402,F401  (the other back-office views)
+from app.admin import audit_views, exports, review  # noqa: E402,F401  (audit log, exports, public list)

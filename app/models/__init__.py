@@ -22,11 +22,11 @@ __all__ += ["GroupEvent", "GroupEventKind", "RejectReason", "Report", "ReportEvi
 
 # == petition ==
 from app.models.petition import (  # noqa: E402
-    BlockKind, Signature, SignatureBlock, SignatureInvalidation, SignatureStatus, SignatureToken, TokenPurpose,
-    TrendingAlert,
+    BlockKind, ListingState, Signature, SignatureBlock, SignatureInvalidation, SignatureStatus, SignatureToken,
+    TokenPurpose, TrendingAlert,
 )
 
-__all__ += ["BlockKind", "Signature", "SignatureBlock", "SignatureInvalidation", "SignatureStatus",
+__all__ += ["BlockKind", "ListingState", "Signature", "SignatureBlock", "SignatureInvalidation", "SignatureStatus",
             "SignatureToken", "TokenPurpose", "TrendingAlert"]
 
 # == campaign ==
@@ -42,3 +42,8 @@ __all__ += ["Endorsement", "EndorsementKind", "EndorsementStatus", "Handover", "
 from app.models.intake import SignatureSubmission  # noqa: E402
 
 __all__ += ["SignatureSubmission"]
+
+# == back office: alerts to the moderators ==
+from app.models.alerts import AlertSent  # noqa: E402
+
+__all__ += ["AlertSent"]

@@ -17,6 +17,15 @@ class SignatureStatus(enum.Enum):
     confirmed = "confirmed"
 
 
+class ListingState(enum.Enum):
+    """Where a consenting signer stands on the public list: shown only once a moderator
+    approved the name, city, reason and admin claim (the count does not wait)."""
+
+    waiting = "waiting"
+    approved = "approved"
+    hidden = "hidden"
+
+
 class TokenPurpose(enum.Enum):
     """What a mailed link does."""
 
@@ -33,6 +42,7 @@ class Signature(db.Model):
     __table_args__ = (
         Index("ix_signature_counted", "status", "suspect"),
         Index("ix_signature_public_list", "public", "confirmed_at"),
+        Index("ix_signature_listing", "listing", "confirmed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +58,11 @@ class Signature(db.Model):
     reason: Mapped[str] = mapped_column(String(500), default="")
     public: Mapped[bool] = mapped_column(default=False)  # consent to show name and city
     news: Mapped[bool] = mapped_column(default=False)  # asked for the campaign's news by mail
+    # The public list's review (app/petition/review.py); a moderator may also have verified the
+    # admin claim.
+    listing: Mapped[ListingState] = mapped_column(
+        enum_column(ListingState), default=ListingState.waiting)
+    admin_verified: Mapped[bool] = mapped_column(default=False)
     lang: Mapped[str] = mapped_column(String(2))
     status: Mapped[SignatureStatus] = mapped_column(
         enum_column(SignatureStatus), default=SignatureStatus.pending)

@@ -1,5 +1,6 @@
 """The public side of the petition: the count's helpers, the list of consenting signers and
 the days of the chart."""
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -8,8 +9,9 @@ from sqlalchemy import extract, func, literal_column, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import cached, db
-from app.models import Group, Signature
+from app.models import Group, ListingState, Report, ReporterRole, ReportStatus, Signature
 from app.stats import counted
+from app.text import canonical_email
 
 PER_PAGE = 50
 GROUPS_KEY = "petition:groups"  # forgotten when a moderator publishes
@@ -25,10 +27,10 @@ def next_milestone(count: int) -> int:
 
 
 def public_page(page: int):
-    """One page of the consenting signers, newest first (Flask-SQLAlchemy pagination); it
-    aborts with 404 past the last page (page 1 of an empty list is an empty page)."""
+    """One page of the consenting signers a moderator approved, newest first (Flask-SQLAlchemy
+    pagination); it aborts with 404 past the last page (page 1 of an empty list is an empty page)."""
     query = (select(Signature).options(joinedload(Signature.group))
-             .where(counted(), Signature.public.is_(True))
+             .where(counted(), Signature.public.is_(True), Signature.listing == ListingState.approved)
              .order_by(Signature.confirmed_at.desc(), Signature.id.desc()))
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=True)
 
@@ -73,3 +75,29 @@ def group_choices() -> list[tuple[int, str]]:
         return [(gid, name) for gid, name in rows]
 
     return cached(GROUPS_KEY, compute)
+
+
+PUBLISHED_REPORT = (ReportStatus.published, ReportStatus.merged)
+
+
+def verified_ids(signatures: Iterable[Signature]) -> set[int]:
+    """The ids among `signatures` whose admin claim is verified: by a moderator, or because the
+    same person (canonical email) reported the same group as its admin and the report was
+    published (or merged into the entry). One query for the whole page."""
+    claims = [s for s in signatures if s.is_admin]
+    verified = {s.id for s in claims if s.admin_verified}
+    by_group: dict[int, list[Signature]] = {}
+    for s in claims:
+        if s.id not in verified and s.group_id is not None:
+            by_group.setdefault(s.group_id, []).append(s)
+    if not by_group:
+        return verified
+    reporters = db.session.execute(
+        select(Report.group_id, Report.reporter_email)
+        .where(Report.group_id.in_(list(by_group)), Report.status.in_(PUBLISHED_REPORT),
+               Report.reporter_role == ReporterRole.admin))
+    known = {(group_id, canonical_email(email)) for group_id, email in reporters}
+    for group_id, group_signers in by_group.items():
+        verified |= {s.id for s in group_signers if (group_id, s.email_canonical) in known}
+    return verified
+

@@ -149,5 +149,6 @@ def signatures():
     """The signers who agreed to be listed, newest first, with the chart over time."""
     page = query_int("page", 1)
     days = listing.daily_counts()
-    return render_template("petition/signatures.html", page=listing.public_page(page),
+    entries = listing.public_page(page)
+    return render_template("petition/signatures.html", page=entries, verified=listing.verified_ids(entries.items),
                            stats=figures(), chart=chart(days), local_date=listing.local_date)

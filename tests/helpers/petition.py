@@ -1,9 +1,9 @@
 """Helpers for the petition tests: signing, reading mailed links, the count."""
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import stats
 from app.extensions import db
-from app.models import Signature
+from app.models import ListingState, Signature
 from tests.helpers import form, mail, mailed_link
 
 PATHS = {"it": {"sign": "/it/firma", "list": "/it/firme"},
@@ -47,3 +47,15 @@ def rows() -> int:
     """Signature rows in the database."""
     db.session.rollback()
     return db.session.scalar(select(func.count(Signature.id)))
+
+
+def approve_listed() -> int:
+    """What a moderator does at /admin/list-review: approve every counted, consenting signer
+    waiting, so that the public list shows them (it shows nobody before). Returns how many."""
+    from app.petition.review import reviewable
+
+    done = db.session.execute(update(Signature).where(
+        reviewable(), Signature.listing == ListingState.waiting).values(
+        listing=ListingState.approved)).rowcount
+    db.session.commit()
+    return done

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.formats import when
 from app.letter.countries import signatures_by_country
 from app.letter.service import current_letter, statement_version
-from app.models import Handover, HandoverRequest, Signature
+from app.models import Handover, HandoverRequest, ListingState, Signature
 from app.petition.listing import local_date
 from app.models.base import utcnow
 # The press room's renderer: its stylesheet, our embedded fonts, and a fetcher of local files only.
@@ -71,9 +71,10 @@ def _both(key: str) -> dict[str, str]:
 
 
 def listed_signers() -> list[tuple[str, str, str]]:
-    """(name, city, day confirmed as YYYY-MM-DD, Italian time) of the counted signers who agreed to the public list, in the
-    order they signed. No email address: it is never selected."""
-    query = select(Signature.name, Signature.city, Signature.confirmed_at).where(counted(), Signature.public.is_(True))
+    """(name, city, day confirmed as YYYY-MM-DD, Italian time) of the counted signers on the public list (they
+    agreed, and a moderator approved them), in the order they signed. No email address: it is never selected."""
+    query = select(Signature.name, Signature.city, Signature.confirmed_at).where(
+        counted(), Signature.public.is_(True), Signature.listing == ListingState.approved)
     rows = db.session.execute(query.order_by(Signature.confirmed_at, Signature.id))
     return [(name, city, local_date(confirmed).isoformat()) for name, city, confirmed in rows]
 
