@@ -93,9 +93,15 @@ def _queue_mailings(limit: int) -> int:
 def alert_moderators() -> int:
     """Queue the moderators' digest when queues have waited too long (app/admin/digest.py, at
     most once a period); mails queued. A failure is logged and never stops the sending."""
-    from app.admin.digest import send_digest
+    from app.admin.digest import CHECK_EVERY, CHECKED_KEY, send_digest
+    from app.extensions import cached
     from app.models.base import utcnow
 
+    due: list[bool] = []
+    # One look a minute among all senders (the shared cache; without one, every pass looks).
+    cached(CHECKED_KEY, lambda: due.append(True) or True, timeout=CHECK_EVERY)
+    if not due:
+        return 0
     base = current_app.config.get("SITE_URL") or "http://localhost"
     with current_app.test_request_context("/", base_url=base):
         try:

@@ -15,6 +15,10 @@ from app.outbox import enqueue
 
 NAME = "queue_digest"
 TEMPLATE = "queue_digest"
+# The sender looks at most this often (seconds), whichever sender it is (a key in the shared
+# cache): the digest is about hours, a pass comes every half second.
+CHECK_EVERY = 60
+CHECKED_KEY = "digest:checked"
 
 
 def period() -> timedelta | None:

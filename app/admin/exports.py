@@ -8,14 +8,13 @@ from collections.abc import Iterator
 
 from flask import Response, abort, render_template, stream_with_context
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from app.admin import bp
 from app.admin.forms import ActionForm
 from app.admin.routes import administrators_only
 from app.admin.service import audit
 from app.extensions import db
-from app.models import ListingState, Signature
+from app.models import Group, ListingState, Signature
 from app.models.base import utcnow
 from app.registry.service import csv_safe
 from app.stats import counted
@@ -30,32 +29,37 @@ def export_count() -> int:
     return db.session.scalar(select(func.count(Signature.id)).where(counted()))
 
 
-def _row(signature: Signature, with_email: bool) -> list[str]:
-    """One signature as CSV cells, formula-safe."""
-    group = signature.group.name if signature.group is not None else signature.group_name
-    listed = signature.public and signature.listing == ListingState.approved
-    cells = [signature.id, signature.confirmed_at.isoformat() if signature.confirmed_at else "",
-             signature.name, signature.city, signature.country, "yes" if signature.is_admin else "no",
-             group or "", signature.reason, "yes" if listed else "no", signature.lang]
+def _rows(with_email: bool):
+    """The counted signatures' columns, oldest first (plain rows: no ORM objects to build)."""
+    columns = [Signature.id, Signature.confirmed_at, Signature.name, Signature.city, Signature.country,
+               Signature.is_admin, func.coalesce(Group.name, Signature.group_name), Signature.reason,
+               Signature.public & (Signature.listing == ListingState.approved), Signature.lang]
     if with_email:
-        cells.append(signature.email)
+        columns.append(Signature.email)
+    query = (select(*columns).outerjoin(Group, Signature.group_id == Group.id).where(counted())
+             .order_by(Signature.id).execution_options(yield_per=BATCH))
+    return db.session.execute(query)
+
+
+def _cells(row) -> list[str]:
+    """One signature as CSV cells, formula-safe."""
+    sid, confirmed_at, name, city, country, is_admin, group, reason, listed, lang, *email = row
+    cells = [sid, confirmed_at.isoformat() if confirmed_at else "", name, city, country,
+             "yes" if is_admin else "no", group or "", reason, "yes" if listed else "no", lang, *email]
     return [csv_safe(cell) for cell in cells]
 
 
 def signature_csv(with_email: bool) -> Iterator[str]:
-    """The counted signatures as CSV text, a few hundred rows per chunk, oldest first; it
-    starts with a byte-order mark, so spreadsheets read the accents right."""
+    """The counted signatures as CSV text, BATCH rows per chunk, oldest first; it starts with a
+    byte-order mark, so spreadsheets read the accents right."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS + (("email",) if with_email else ()))
     yield "\ufeff" + out.getvalue()
-    query = (select(Signature).options(joinedload(Signature.group)).where(counted())
-             .order_by(Signature.id).execution_options(yield_per=BATCH))
-    for chunk in db.session.scalars(query).partitions(BATCH):
+    for chunk in _rows(with_email).partitions(BATCH):
         out.seek(0)
         out.truncate()
-        for signature in chunk:
-            writer.writerow(_row(signature, with_email))
+        writer.writerows(_cells(row) for row in chunk)
         yield out.getvalue()
 
 
