@@ -144,7 +144,7 @@ def _facts(entry: AuditLog) -> list[str]:
     before, after = entry.before_data() or {}, entry.after_data() or {}
     facts: list[str] = []
     if entry.action == "login.failure":
-        why = LOGIN_FAILURES.get(after.get("why"))
+        why = LOGIN_FAILURES.get(after.get("why") or "")
         if why:
             facts.append(_("Why: %(why)s", why=why))
         if after.get("email"):

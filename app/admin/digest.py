@@ -31,10 +31,10 @@ def waiting(cutoff: datetime) -> tuple[int, int]:
     """(confirmed reports queued before `cutoff`, held signatures made before it and neither
     released nor invalidated)."""
     reports = db.session.scalar(select(func.count(Report.id)).where(
-        Report.status == ReportStatus.queued, Report.confirmed_at < cutoff))
+        Report.status == ReportStatus.queued, Report.confirmed_at < cutoff)) or 0
     held = db.session.scalar(select(func.count(Signature.id)).where(
         Signature.suspect.is_(True), Signature.status == SignatureStatus.pending,
-        Signature.invalidation_id.is_(None), Signature.created_at < cutoff))
+        Signature.invalidation_id.is_(None), Signature.created_at < cutoff)) or 0
     return reports, held
 
 

@@ -26,7 +26,7 @@ BATCH = 500
 
 def export_count() -> int:
     """How many signatures an export holds now."""
-    return db.session.scalar(select(func.count(Signature.id)).where(counted()))
+    return db.session.scalar(select(func.count(Signature.id)).where(counted())) or 0
 
 
 def _rows(with_email: bool):

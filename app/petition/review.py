@@ -52,7 +52,7 @@ def review_query(state: ListingState, search: str = ""):
 def waiting_count() -> int:
     """How many entries wait for a moderator."""
     return db.session.scalar(select(func.count(Signature.id))
-                             .where(reviewable(), Signature.listing == ListingState.waiting))
+                             .where(reviewable(), Signature.listing == ListingState.waiting)) or 0
 
 
 def _snapshot(signature: Signature) -> dict:
