@@ -259,3 +259,18 @@ def test_back_office_forms_need_their_csrf_token(app):
     refused = client.post("/admin/signatures/invalidate", data={"ids": ids[1], "action": "confirm", "reason": "x"})
     assert refused.status_code == 400
     assert listed_ids(_get(client, "/admin/signatures?state=held")) == set(ids)
+
+
+def test_each_action_reads_in_the_audit_log(app):
+    ids = add_signatures(3, suspect=True, status=SignatureStatus.pending)
+    admin = logged_in(app, Role.administrator)
+    admin.post("/admin/signatures/release", data={"ids": ids[0]})
+    admin.post("/admin/signatures/invalidate", data={"ids": ids[1], "action": "confirm", "reason": "Insulti"})
+    record = db.session.scalar(select(SignatureInvalidation))
+    admin.post(f"/admin/invalidations/{record.id}/undo")
+    admin.post("/admin/blocklist", data={"kind": "domain", "value": "yopmail.com"})
+    page = _get(admin, "/admin/audit?lang=en")
+    for words in ("Released held signatures", "Invalidated signatures", "Undid an invalidation",
+                  "Added an entry to a block list"):
+        assert words in page, words
+    assert ">signature.invalidate<" not in page and "Insulti" in page  # words, not codes

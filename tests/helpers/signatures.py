@@ -6,9 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import models
 from app.extensions import db
-from app.models import AuditLog, Role, Signature, SignatureStatus
+from app.models import AuditLog, ListingState, Role, Signature, SignatureStatus
 from app.models.base import utcnow
 from tests.helpers.admin import PASSWORD, login, make_moderator
 
@@ -26,11 +25,10 @@ def add_signatures(n: int, domain: str = "example.org", prefix: str = "firmatari
                    status: SignatureStatus = SignatureStatus.confirmed, suspect: bool = False,
                    country: str = "IT", ago: timedelta = timedelta(minutes=5), name: str = "Firmatario",
                    public: bool = True) -> list[int]:
-    """`n` signatures, committed: prefix0@domain, prefix1@domain …; their ids. Approved for the
-    public list where it is reviewed (a moderator's approval is another part of #10)."""
+    """`n` signatures, committed: prefix0@domain, prefix1@domain …; their ids. A consenting one
+    is approved for the public list (the review is not what these tests are about)."""
     now = utcnow()
-    approved = getattr(models, "ListingState", None)
-    extra = {"listing": approved.approved} if approved is not None and public else {}
+    extra = {"listing": ListingState.approved} if public else {}
     rows = [Signature(name=f"{name} {i}", email=f"{prefix}{i}@{domain}", email_canonical=f"{prefix}{i}@{domain}",
                       city="Roma", country=country, lang="it", status=status, suspect=suspect,
                       public=public, ip_hash=ip_hash or ip(f"{prefix}{i}"), created_at=now - ago,
