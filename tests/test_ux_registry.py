@@ -65,7 +65,7 @@ def is_letter_day(text: str) -> bool:
 @pytest.mark.parametrize("path", ["/en/registry", "/it/registro"])
 def test_2014_groups_show_the_letters_date_not_the_load_date(seeded, client, path):
     headers, rows = read_table(client, path)
-    listed = headers.index("Listed" if path.startswith("/en") else "Inserito")
+    listed = headers.index("Listed" if path.startswith("/en") else "Nell’elenco")
     assert rows and all(is_letter_day(row[listed]) for row in rows)
     assert 'datetime="2014-09-15"' in client.get(path).get_data(as_text=True)
 
