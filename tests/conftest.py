@@ -22,6 +22,7 @@ from tests.helpers.services import (
     normalise_pg,
     postgres_unreachable,
     redis_unreachable,
+    worker_database,
 )
 
 
@@ -56,7 +57,7 @@ def database_uri(tmp_path_factory):
     """The suite's database: TEST_DATABASE_URI, else a SQLite file (threads can share it)."""
     uri = os.environ.get("TEST_DATABASE_URI")
     if uri:
-        return normalise_pg(uri)
+        return worker_database(uri)  # its own per pytest-xdist worker
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 

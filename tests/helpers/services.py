@@ -5,8 +5,9 @@ import socket
 
 from sqlalchemy import create_engine, text
 
-POSTGRES_URI = os.environ.get("TEST_POSTGRES_URI", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URI = os.environ.get("TEST_REDIS_URI", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist ("gw0", "gw1" …; "" in a plain run): each worker gets its own PostgreSQL
+# database and Redis database, so that parallel workers never empty each other's tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 REQUIRE_SERVICES = os.environ.get("TEST_REQUIRE_SERVICES") == "1"
 
 
@@ -15,6 +16,40 @@ def normalise_pg(uri: str) -> str:
     if uri.startswith("postgresql://"):
         return "postgresql+psycopg://" + uri[len("postgresql://"):]
     return uri
+
+
+def worker_database(uri: str) -> str:
+    """This worker's own PostgreSQL database: …/test becomes …/test_gw1 under pytest-xdist
+    (created on the same server if it is missing); `uri` itself in a plain run."""
+    uri = normalise_pg(uri)
+    if not WORKER or not uri.startswith("postgresql"):
+        return uri
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    name = f"{url.database}_{WORKER}"
+    try:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+    except Exception:  # unreachable: the tests that need it skip (or fail in CI) and say why
+        pass
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def worker_redis(uri: str) -> str:
+    """This worker's own Redis database: redis://…/15 becomes …/14 for gw1 (counting down)."""
+    if not WORKER:
+        return uri
+    base, _, number = uri.rpartition("/")
+    index = int(number) if number.isdigit() else 0
+    return f"{base}/{(index - int(WORKER.removeprefix('gw') or 0)) % 16}"
+
+
+POSTGRES_URI = worker_database(os.environ.get("TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test"))
+REDIS_URI = worker_redis(os.environ.get("TEST_REDIS_URI", "redis://127.0.0.1:6379/15"))
 
 
 def postgres_unreachable() -> str | None:
