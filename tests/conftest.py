@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 from tests.helpers import csrf_token
-from tests.helpers.admin import login, make_administrator, queued_report
+from tests.helpers.admin import login, make_administrator, make_moderator, queued_report
 from tests.helpers.apps import app_on, make_test_config
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers.mail import SMTPSink
@@ -222,3 +222,11 @@ def site(seeded, client):
     token = csrf_token(client.get("/admin/login").get_data(as_text=True))
     assert login(client, email="amministratrice@example.org", csrf_token=token).status_code == 302
     return seeded
+
+
+@pytest.fixture
+def mod_client(app, client):
+    """A client logged in as a moderator."""
+    make_moderator()
+    assert login(client).status_code == 302
+    return client

@@ -10,19 +10,11 @@ from app.admin.service import audit
 from app.extensions import db
 from app.models import AuditLog, RejectReason
 from tests.helpers.admin import EMAIL, login, make_administrator, make_moderator, queued_report
+from tests.helpers.pages import page_text
 
 ADMIN = "amministratrice@example.org"
 
 
-@pytest.fixture
-def mod_client(app, client):
-    make_moderator()
-    assert login(client).status_code == 302
-    return client
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def table(text: str) -> str:

@@ -21,18 +21,11 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.text import fold
-from tests.helpers.admin import EMAIL, login, make_moderator, png_bytes, queued_report
+from tests.helpers.admin import EMAIL, png_bytes, queued_report
 from tests.helpers.mail import text_part
 
 REPORTER = "segnalatore@example.net"
 
-
-@pytest.fixture
-def mod_client(app, client):
-    """A client logged in as a moderator."""
-    make_moderator()
-    assert login(client).status_code == 302
-    return client
 
 
 def _publish_data(**overrides) -> dict:

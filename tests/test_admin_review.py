@@ -2,7 +2,6 @@
 once a moderator approved them (the count does not wait); moderators hide entries, remove
 reasons, one by one or in bulk, each in the audit log; an admin claim reads as verified when a
 moderator verified it or when the same person's report of that group was published."""
-import html
 from datetime import timedelta
 
 import pytest
@@ -16,18 +15,9 @@ from app.text import fold
 from tests.helpers.admin import EMAIL, login, make_moderator
 from tests.helpers.petition import PATHS, count, fetch, last_link, sign
 from tests.helpers.review import confirmed
+from tests.helpers.pages import page_text
 
 
-@pytest.fixture
-def mod_client(app, client):
-    """A client logged in as a moderator."""
-    make_moderator()
-    assert login(client).status_code == 302
-    return client
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def act(client, action: str, *ids: int, one: bool = True, state: str | None = None):

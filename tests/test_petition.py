@@ -25,6 +25,7 @@ from tests.helpers.petition import (
     sign,
 )
 from tests.helpers.services import free_port
+from tests.helpers.pages import page_text
 
 TEXTS = {
     "it": {"check": "Ora controlla la tua email", "confirm_subject": "Conferma la tua firma",
@@ -39,10 +40,6 @@ TEXTS = {
            "invalid": "This link does not work", "admin_badge": "says they were an admin of Amici di Lecce"},
 }
 
-
-def page_text(response) -> str:
-    """The page as text, entities decoded."""
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])

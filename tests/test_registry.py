@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.registry import service
 from app.text import fold
 from tests.helpers.mail import html_part, text_part
+from tests.helpers.pages import page_text
 from tests.helpers.registry import (
     GPS_IFD,
     PATHS,
@@ -42,10 +43,6 @@ DAY = {"it": "18 luglio 2014", "en": "18 July 2014"}
 MEMBERS = {"it": "12.000", "en": "12,000"}
 CANONICAL = "https://www.facebook.com/groups/cucinapovera"
 
-
-def page_text(response) -> str:
-    """The page as a reader sees its text (entities decoded)."""
-    return html.unescape(response.get_data(as_text=True))
 
 
 def public_bodies(client, lang: str, slug: str | None = None) -> dict[str, str]:

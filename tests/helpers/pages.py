@@ -1,4 +1,5 @@
 """The site's pages as a crawler reads them."""
+import html
 import xml.etree.ElementTree as ET
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -12,3 +13,8 @@ def sitemap(client) -> dict[str, dict[str, str]]:
     root = ET.fromstring(response.data)
     return {url.find(f"{SM}loc").text: {link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")}
             for url in root.findall(f"{SM}url")}
+
+
+def page_text(response) -> str:
+    """The page as a reader sees its text (entities decoded)."""
+    return html.unescape(response.get_data(as_text=True))
