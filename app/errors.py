@@ -1,7 +1,7 @@
 """Error pages, translated, in the language of the URL they answer.
 
-HTTP errors (404, 400, 429 …) and crashes (InternalServerError) have their own handlers, never
-`errorhandler(Exception)`: a crash stays a crash in the tests and in the debugger. Every error
+HTTP errors (404, 400, 429 …) and crashes (InternalServerError) have their own handlers, and
+no handler catches every exception: a crash stays a crash in the tests and in the debugger. Every error
 answer carries the security headers: the 500 page falls back to a fixed page when its template
 cannot render, and `LastResort` answers at the WSGI level when even that fails.
 """

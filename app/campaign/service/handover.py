@@ -28,7 +28,7 @@ from app.models import Handover, HandoverRequest, ListingState, Signature
 from app.petition.listing import local_date
 from app.models.base import utcnow
 # The press room's renderer: its stylesheet, our embedded fonts, and a fetcher of local files only.
-from app.press.service.renderers import _pdf as html_to_pdf
+from app.press.service.renderers import html_to_pdf
 from app.press.service.renderers import crew_label, in_lang, now, published_groups, site_context, status_label
 from app.stats import counted, signature_counts
 

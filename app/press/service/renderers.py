@@ -94,7 +94,7 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _pdf(html: str) -> bytes:
+def html_to_pdf(html: str) -> bytes:
     """HTML to a tagged PDF/UA-1, A4, with our own embedded fonts (never the machine's)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -141,7 +141,7 @@ def _render_letter_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes
             title = " / ".join(letter.title for letter in letters)
             html = render_template("press/print/document.html", title=title, lang=langs[0],
                                    sections=sections, **_context(edition, langs[0], generated))
-    return _pdf(html)
+    return html_to_pdf(html)
 
 
 def status_label(value: str) -> str:
@@ -167,7 +167,7 @@ def _render_annex_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
             "press/print/annex.html", lang=doc.lang, groups=published_groups(),
             status_label=status_label, crew_label=crew_label,
             **_context(edition, doc.lang, generated))
-    return _pdf(html)
+    return html_to_pdf(html)
 
 
 def _render_facts_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
@@ -175,7 +175,7 @@ def _render_facts_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     with site_context(), in_lang(doc.lang):
         html = render_template("press/print/factsheet.html", lang=doc.lang,
                                from_letter=groups_from_letter(), **_context(edition, doc.lang, generated))
-    return _pdf(html)
+    return html_to_pdf(html)
 
 
 def groups_from_letter() -> int:
