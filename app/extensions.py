@@ -103,6 +103,18 @@ def cached(key: str, compute, timeout: int | None = None):
     return value
 
 
+def first_in(key: str, seconds: float, when_down: bool = False) -> bool:
+    """True for the first caller in `seconds` among every process sharing the cache (the key is
+    added only if absent), so that several senders do a periodic check once between them; with
+    no shared storage (NullCache) every caller is first. While the cache is unreachable the
+    answer is `when_down`."""
+    try:
+        return bool(cache.add(key, 1, timeout=seconds))
+    except Exception:
+        logging.getLogger(__name__).warning("cache unavailable; %s taken as %s", key, when_down)
+        return when_down
+
+
 def forget(*keys: str) -> None:
     """Drop kept values (after a change they depend on); a cache that is down keeps nothing anyway."""
     try:

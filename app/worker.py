@@ -94,19 +94,11 @@ def alert_moderators() -> int:
     """Queue the moderators' digest when queues have waited too long (app/admin/digest.py, at
     most once a period); mails queued. A failure is logged and never stops the sending."""
     from app.admin.digest import CHECK_EVERY, CHECKED_KEY, send_digest
-    from app.extensions import cached
+    from app.extensions import first_in
     from app.models.base import utcnow
 
-    due: list[bool] = []
-
-    def look() -> bool:
-        """Called only when the cache holds no recent look: this sender is the one to look."""
-        due.append(True)
-        return True
-
     # One look a minute among all senders (the shared cache; without one, every pass looks).
-    cached(CHECKED_KEY, look, timeout=CHECK_EVERY)
-    if not due:
+    if not first_in(CHECKED_KEY, CHECK_EVERY, when_down=True):
         return 0
     base = current_app.config.get("SITE_URL") or "http://localhost"
     with current_app.test_request_context("/", base_url=base):

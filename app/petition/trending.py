@@ -8,7 +8,7 @@ from flask import current_app, url_for
 from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import cache, db
+from app.extensions import db, first_in
 from app.models import Moderator, Signature, TrendingAlert
 from app.models.base import utcnow
 from app.outbox import enqueue
@@ -108,11 +108,8 @@ def alert_if_due() -> int:
     """`alert()`, at most once per TRENDING_CHECK_SECONDS across every sender that shares the
     cache (each round would otherwise run two GROUP BYs over the last hour; while the cache is
     down, not at all). Never raises: a failed check is logged and tried again later."""
-    try:
-        if not cache.add(CHECKED_KEY, 1, timeout=current_app.config["TRENDING_CHECK_SECONDS"]):
-            return 0
-    except Exception:  # checking every round instead would load the database: wait for the cache
-        log.warning("cache unavailable; trending not checked this round")
+    # While the cache is down, not at all: every round would run the GROUP BYs.
+    if not first_in(CHECKED_KEY, current_app.config["TRENDING_CHECK_SECONDS"], when_down=False):
         return 0
     try:
         return alert()
