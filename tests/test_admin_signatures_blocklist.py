@@ -174,11 +174,12 @@ def test_no_trending_alert_below_the_threshold_or_when_turned_off(app, smtp):
 def test_the_trending_check_runs_at_most_once_a_period_and_not_while_the_cache_is_down(app, monkeypatch):
     from cachelib import SimpleCache
 
+    from app import extensions
     from app.petition import trending
 
     checks = []
     monkeypatch.setattr(trending, "alert", lambda: checks.append(1) or 0)
-    monkeypatch.setattr(trending, "cache", SimpleCache())  # a cache that keeps, as in production
+    monkeypatch.setattr(extensions, "cache", SimpleCache())  # a cache that keeps, as in production
     trending.alert_if_due()
     trending.alert_if_due()
     assert checks == [1]
@@ -187,6 +188,6 @@ def test_the_trending_check_runs_at_most_once_a_period_and_not_while_the_cache_i
         def add(self, *args, **kwargs):
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(trending, "cache", Down())
+    monkeypatch.setattr(extensions, "cache", Down())
     trending.alert_if_due()
     assert checks == [1]
