@@ -65,7 +65,8 @@ def test_a_moderator_enrols_logs_in_with_a_code_and_publishes_a_report(app, page
     assert page.get_by_role("heading", level=1).inner_text() == "Coda di moderazione"
     page.get_by_role("link", name="Gli amici del lago").click()
     assert "segnalatore@example.net" in page.locator("main").inner_text()
-    assert page.locator("img[alt^='Screenshot 1']").evaluate("img => img.naturalWidth") == 40
+    shot = page.locator("img[alt^='Screenshot 1']")
+    assert shot.evaluate("img => img.decode().then(() => img.naturalWidth)") == 40  # once it has loaded
     page.get_by_label("Resoconto pubblico in inglese").fill("The hijackers renamed it overnight.")
     # The publish and merge forms both offer the evidence: tick it in the publish form.
     page.get_by_role("region", name="Pubblica").get_by_label("https://example.com/evidence").check()
