@@ -165,6 +165,7 @@ def test_honeypot_login_is_refused_like_a_wrong_password(client, moderator):
 def test_disabled_moderator_is_logged_out_at_the_next_request(client, moderator):
     login(client)
     accounts.set_active(db.session.get(Moderator, moderator.id), False)
+    db.session.commit()
     assert client.get("/admin/").status_code == 302
 
 

@@ -48,6 +48,7 @@ def account_create():
     except accounts.ModeratorExists:
         form.email.errors = [_("There is already an account with this email address.")]
         return _render_accounts(form, 422)
+    db.session.commit()
     flash(_("Account %(email)s created. Give them the password in person: they will set up the "
             "second factor at their first login.", email=moderator.email), "success")
     return redirect(url_for("admin.account_list"))
@@ -63,12 +64,13 @@ def _done(message: str, moderator: Moderator):
 
 
 def _act(moderator_id: int, change, message):
-    """Run `change(moderator)` on the account after checking the form's token, then go back
-    saying `message(moderator)`."""
+    """Run `change(moderator)` on the account after checking the form's token, commit, then go
+    back saying `message(moderator)`."""
     moderator = _account_or_404(moderator_id)
     if not ActionForm().validate():
         abort(400)
     change(moderator)
+    db.session.commit()
     return _done(message(moderator), moderator)
 
 
@@ -88,6 +90,7 @@ def account_enable(moderator_id: int):
     if not ActionForm().validate():
         abort(400)
     accounts.set_active(moderator, True)
+    db.session.commit()
     flash(_("%(email)s can log in again.", email=moderator.email), "success")
     return redirect(url_for("admin.account_list"))
 
@@ -111,6 +114,7 @@ def account_password(moderator_id: int):
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("admin.account_list"))
     accounts.set_password(moderator, form.password.data)
+    db.session.commit()
     return _done(_("New password set for %(email)s; their sessions have ended.", email=moderator.email), moderator)
 
 
@@ -121,9 +125,9 @@ def own_password():
     if form.validate_on_submit():
         if current_user.check_password(form.current.data or ""):
             accounts.set_password(current_user, form.password.data)
+            db.session.commit()
             _end_session()
             flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("admin.login"))
-        db.session.rollback()
         form.current.errors = [_("This is not your current password.")]
     return render_template("admin/password.html", form=form), 422 if form.errors else 200

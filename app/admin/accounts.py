@@ -1,8 +1,9 @@
 """Moderator accounts, shared by the views and the CLI: creating them, passwords, roles,
 server-side sessions and login throttling (the second factor is in `two_factor`).
 
-Every function takes plain arguments (the client's IP hash, the time) and commits, unless it
-says the caller does. Throttling counts failures per (account, address): enough of them lock
+Every function takes plain arguments (the client's IP hash, the time) and leaves the commit
+to its caller (a view or `flask moderator …`), so a change and its audit entry stand or fall
+together. Throttling counts failures per (account, address): enough of them lock
 that pair only, so an attacker elsewhere never locks the moderator out; past a higher count of
 failures from everywhere, each address gets a single wrong try per window (the slowdown), which
 the right password and code still pass.
@@ -39,19 +40,17 @@ def get_moderator(email: str) -> Moderator | None:
 
 
 def create_moderator(email: str, password: str, role: Role = Role.moderator, actor: str | None = None) -> Moderator:
-    """Create an account (committed); its owner enrols a second factor at the first login.
-    Raises ModeratorExists; uniqueness is the database's."""
+    """Create an account (the caller commits); its owner enrols a second factor at the first
+    login. Raises ModeratorExists, with nothing written; uniqueness is the database's."""
     moderator = Moderator(email=normalise_email(email), role=role)
     moderator.set_password(password)
-    db.session.add(moderator)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a taken email undoes this insert only
+            db.session.add(moderator)
     except IntegrityError as exc:
-        db.session.rollback()
         raise ModeratorExists(email) from exc
     audit("moderator.create", "moderator", moderator.id, after={"email": moderator.email, "role": role},
           actor=actor)
-    db.session.commit()
     return moderator
 
 
@@ -61,7 +60,7 @@ def end_sessions(moderator: Moderator) -> int:
 
 
 def set_active(moderator: Moderator, active: bool, actor: str | None = None) -> None:
-    """Enable or disable an account (committed). Disabling ends its sessions at once; enabling
+    """Enable or disable an account (the caller commits). Disabling ends its sessions at once; enabling
     lifts the locks left by failed logins."""
     before = {"active": moderator.active}
     moderator.active = active
@@ -72,25 +71,22 @@ def set_active(moderator: Moderator, active: bool, actor: str | None = None) -> 
         end_sessions(moderator)
     audit("moderator.enable" if active else "moderator.disable", "moderator", moderator.id,
           before=before, after={"active": active}, actor=actor)
-    db.session.commit()
 
 
 def set_password(moderator: Moderator, password: str, actor: str | None = None) -> None:
-    """A new password (committed); every session of the account ends."""
+    """A new password (the caller commits); every session of the account ends."""
     moderator.set_password(password)
     end_sessions(moderator)
     audit("moderator.password", "moderator", moderator.id, actor=actor)
-    db.session.commit()
 
 
 def reset_two_factor(moderator: Moderator, actor: str | None = None) -> None:
-    """Forget the account's second factor and recovery codes (committed): its sessions end,
-    and the next login enrols again."""
+    """Forget the account's second factor and recovery codes (the caller commits): its
+    sessions end, and the next login enrols again."""
     moderator.totp_secret, moderator.totp_enabled, moderator.totp_last_step = None, False, None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.moderator_id == moderator.id))
     end_sessions(moderator)
     audit("moderator.reset_2fa", "moderator", moderator.id, actor=actor)
-    db.session.commit()
 
 
 # --- Sessions ---------------------------------------------------------------------------------
@@ -109,24 +105,25 @@ def start_session(moderator: Moderator, two_factor: bool, now: datetime) -> str:
     return token
 
 
-def load_session(moderator_id: int, token: str, now: datetime) -> ModeratorSession | None:
-    """The live session behind a cookie, its last activity brought up to `now` (committed when
-    changed); None when ended, idle too long, too old, or the account is disabled."""
+def load_session(moderator_id: int, token: str, now: datetime) -> tuple[ModeratorSession | None, bool]:
+    """(the live session behind a cookie, whether its row changed): the session is None when
+    ended, idle too long, too old, or the account is disabled (its row is then deleted); a live
+    one's last activity is brought up to `now`, at most once a minute. The caller commits when
+    the row changed."""
     row = db.session.scalar(select(ModeratorSession).where(ModeratorSession.digest == token_digest(token),
                                                            ModeratorSession.moderator_id == moderator_id))
     if row is None:
-        return None
+        return None, False
     idle, longest = session_limits()
     moderator = db.session.get(Moderator, moderator_id)
     if row.last_seen_at <= now - idle or row.created_at <= now - longest \
             or moderator is None or not moderator.active:
         db.session.delete(row)
-        db.session.commit()
-        return None
+        return None, True
     if row.last_seen_at < now - timedelta(seconds=60):  # one write a minute is enough for 30 minutes
         row.last_seen_at = now
-        db.session.commit()
-    return row
+        return row, True
+    return row, False
 
 
 def end_session(token: str) -> None:
@@ -155,7 +152,8 @@ class Login:
 def authenticate(email: str, password: str, code: str, ip_hash: str, now: datetime) -> Login | None:
     """A Login when the password (and, once enrolled, the code) are right and the account is
     active and this address is not locked out of it; None otherwise. Every failure and success
-    goes to the audit log (committed). Unknown emails cost the time of a real check."""
+    goes to the audit log; the caller commits, failures too. Unknown emails cost the time of a
+    real check."""
     # FOR UPDATE: two workers counting failures of one account at once must not lose one.
     moderator = db.session.scalar(
         select(Moderator).where(Moderator.email == normalise_email(email)).with_for_update())
@@ -163,7 +161,6 @@ def authenticate(email: str, password: str, code: str, ip_hash: str, now: dateti
         burn_password_check(password)
         audit("login.failure", "moderator", None, after={"email": email[:320], "why": "unknown",
                                                          "ip": ip_hash[:12]}, actor="anonymous")
-        db.session.commit()
         return None
     throttle = db.session.scalar(select(LoginThrottle).where(
         LoginThrottle.moderator_id == moderator.id, LoginThrottle.ip_hash == ip_hash))
@@ -178,20 +175,19 @@ def authenticate(email: str, password: str, code: str, ip_hash: str, now: dateti
     elif moderator.totp_enabled and not check_code(moderator, code, now):
         why = "code"
     if why is not None:
-        if why != "locked":
-            _count_failure(moderator, throttle, ip_hash, now)
-        audit("login.failure", "moderator", moderator.id, after={"why": why, "ip": ip_hash[:12]},
-              actor="anonymous")
         try:
-            db.session.commit()
+            with db.session.begin_nested():
+                if why != "locked":
+                    _count_failure(moderator, throttle, ip_hash, now)
+                audit("login.failure", "moderator", moderator.id, after={"why": why, "ip": ip_hash[:12]},
+                      actor="anonymous")
         except IntegrityError:  # the same address's first failure counted twice at once (SQLite)
-            db.session.rollback()
+            pass  # this attempt is undone, the other one counts
         return None
     if throttle is not None:
         db.session.delete(throttle)
     moderator.last_login_at = now
     audit("login.success", "moderator", moderator.id, after={"ip": ip_hash[:12]}, actor=moderator.email)
-    db.session.commit()
     return Login(moderator, must_enrol=not moderator.totp_enabled)
 
 

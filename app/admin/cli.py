@@ -48,6 +48,7 @@ def create_command(email: str, role: str, password_stdin: bool):
         moderator = accounts.create_moderator(email, password, Role(role))
     except accounts.ModeratorExists:
         raise click.ClickException(f"a moderator with the email {email} already exists") from None
+    db.session.commit()
     click.echo(f"{moderator.role.value} {moderator.email} created (id {moderator.id}); "
                "the second factor is set up at the first login")
 
@@ -80,6 +81,7 @@ def password_command(email: str, password_stdin: bool):
     """Give EMAIL a new password; every session of the account ends."""
     moderator = _get(email)
     accounts.set_password(moderator, _read_password(password_stdin))
+    db.session.commit()
     click.echo(f"new password set for {moderator.email}; their sessions have ended")
 
 
@@ -89,6 +91,7 @@ def reset_2fa_command(email: str):
     """Forget EMAIL's second factor and recovery codes; they set it up again at the next login."""
     moderator = _get(email)
     accounts.reset_two_factor(moderator)
+    db.session.commit()
     click.echo(f"second factor of {moderator.email} reset; their sessions have ended")
 
 
@@ -97,6 +100,7 @@ def reset_2fa_command(email: str):
 def disable_command(email: str):
     """Disable EMAIL: they cannot log in, and their sessions end at once."""
     accounts.set_active(_get(email), False)
+    db.session.commit()
     click.echo(f"moderator {email} disabled")
 
 
@@ -105,6 +109,7 @@ def disable_command(email: str):
 def enable_command(email: str):
     """Enable EMAIL again (this also lifts the locks left by failed logins)."""
     accounts.set_active(_get(email), True)
+    db.session.commit()
     click.echo(f"moderator {email} enabled")
 
 

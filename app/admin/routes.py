@@ -32,7 +32,9 @@ def load_user(user_id: str) -> Moderator | None:
     token = session.get(SESSION_KEY)
     if not user_id.isdigit() or not isinstance(token, str):
         return None
-    row = accounts.load_session(int(user_id), token, utcnow())
+    row, changed = accounts.load_session(int(user_id), token, utcnow())
+    if changed:  # its last activity, or a dead session deleted
+        db.session.commit()
     if row is None:
         return None
     g.admin_two_factor = row.two_factor
@@ -111,14 +113,15 @@ def login():
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        result = None
+        result = token = None
         if not form.is_bot():
             result = accounts.authenticate(form.email.data, form.password.data, form.code.data or "",
                                            ip_hash(client_ip()), utcnow())
+            if result is not None:
+                token = accounts.start_session(result.moderator, not result.must_enrol, utcnow())
+            db.session.commit()  # the attempt in the audit log, a failure counted, the new session
         if result is not None:
             _end_session()  # a fresh session: nothing set before login survives it
-            token = accounts.start_session(result.moderator, not result.must_enrol, utcnow())
-            db.session.commit()
             login_user(result.moderator)
             session[SESSION_KEY] = token
             session.permanent = True  # the cookie expires too, after PERMANENT_SESSION_LIFETIME
@@ -152,14 +155,16 @@ def enrol():
     then see the ten recovery codes, once."""
     if current_user.totp_enabled:
         return redirect(url_for("admin.queue"))
-    secret = two_factor.begin_enrolment(current_user)
     form = CodeForm()
     if form.validate_on_submit():
         codes = two_factor.finish_enrolment(current_user, form.code.data, session[SESSION_KEY], utcnow())
         if codes is not None:
+            db.session.commit()
             g.admin_two_factor = True
             return render_template("admin/recovery_codes.html", codes=codes)
         form.code.errors = [_("This code is not right. Enter the code your app shows now.")]
+    secret = two_factor.begin_enrolment(current_user)
+    db.session.commit()  # the secret, when it was made now: the QR code shows it from the database
     spaced = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     return render_template("admin/enrol.html", form=form, secret=spaced), 422 if form.errors else 200
 

@@ -24,10 +24,9 @@ _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def begin_enrolment(moderator: Moderator) -> str:
-    """The TOTP secret to enrol (made now if the account has none yet; committed)."""
+    """The TOTP secret to enrol (made now if the account has none yet; the caller commits)."""
     if not moderator.totp_secret:
         moderator.totp_secret = pyotp.random_base32()
-        db.session.commit()
     return moderator.totp_secret
 
 
@@ -94,18 +93,16 @@ def check_code(moderator: Moderator, code: str, now: datetime) -> bool:
 
 
 def finish_enrolment(moderator: Moderator, code: str, session_token: str, now: datetime) -> list[str] | None:
-    """Turn TOTP on when `code` is right (committed): the session counts as two-factor from now
-    on; returns the ten recovery codes to show once (only their hashes are kept). None when
-    the code is wrong."""
+    """Turn TOTP on when `code` is right (the caller commits): the session counts as two-factor
+    from now on; returns the ten recovery codes to show once (only their hashes are kept). None,
+    with nothing written, when the code is wrong."""
     if moderator.totp_enabled or not _use_totp(moderator, normalise_code(code), now):
-        db.session.rollback()
         return None
     moderator.totp_enabled = True
     codes = new_recovery_codes(moderator)
     db.session.execute(update(ModeratorSession).where(ModeratorSession.digest == token_digest(session_token))
                        .values(two_factor=True))
     audit("moderator.enrol_2fa", "moderator", moderator.id, actor=moderator.email)
-    db.session.commit()
     return codes
 
 

@@ -25,7 +25,7 @@ def make_moderator(email: str = EMAIL, password: str = PASSWORD, role: Role = Ro
     moderator = accounts.create_moderator(email, password, role)
     if enrolled:
         moderator.totp_secret, moderator.totp_enabled = SECRET, True
-        db.session.commit()
+    db.session.commit()
     return moderator
 
 
