@@ -26,10 +26,10 @@ def purge_command():
     """Daily clean-up: unconfirmed signatures and reports whose link expired (with their
     mails and screenshots), and client-IP hashes older than IP_HASH_DAYS (settings)."""
     from app.petition import cleanup as petition
-    from app.registry import service as registry
+    from app.registry.reports import purge_reports
 
     deleted, dropped = petition.purge()
-    reports = registry.purge_reports()
+    reports = purge_reports()
     click.echo(f"unconfirmed signatures deleted: {deleted}; IP hashes dropped: {dropped}")
     click.echo(f"unconfirmed reports deleted: {reports['reports_deleted']}; "
                f"IP hashes dropped: {reports['ip_hashes_dropped']}")

@@ -421,7 +421,7 @@ def test_an_unconfirmed_report_cannot_be_seen_or_decided(app, mod_client, smtp):
 
 def test_the_service_refuses_to_reject_an_unconfirmed_report(app):
     from app.admin import service
-    from app.registry.service import ModerationError
+    from app.registry.moderation import ModerationError
 
     report = queued_report(app, status=ReportStatus.pending_email, confirmed_at=None)
     with pytest.raises(ModerationError):

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Crew, Group, GroupEvent, GroupEventKind, GroupStatus, RejectReason, ReportStatus
 from app.models.base import utcnow
-from app.registry import service
+from app.registry import moderation
+from app.registry.reports import NotFacebook, normalize_facebook_url
 from app.text import fold
 from tests.helpers.mail import html_part, text_part
 from tests.helpers.pages import page_text
@@ -103,7 +104,7 @@ def test_report_mail_confirm_queue_publish_then_public_everywhere(app, client, s
         assert "Cucina Povera" not in body, where
 
     # A moderator publishes it with one link and one screenshot.
-    group = service.publish_report(report, {
+    group = moderation.publish_report(report, {
         "evidence_ids": [report.evidence[0].id], "screenshot_ids": [report.screenshots[0].id],
         "account_en": "One morning the group had a new name.",
     })
@@ -187,7 +188,7 @@ def test_same_name_is_recognised_and_the_report_adds_to_that_entry(seeded, clien
     assert report.is_addition and report.group_id == existing.id
 
     fetch(client, last_link(smtp), "POST")
-    group = service.publish_report(reports()[0], {"evidence_ids": [reports()[0].evidence[0].id],
+    group = moderation.publish_report(reports()[0], {"evidence_ids": [reports()[0].evidence[0].id],
                                                    "note": "Nuove prove dagli amministratori."})
     db.session.commit()
     assert group.id == existing.id
@@ -216,11 +217,11 @@ def test_publishing_a_new_entry_with_a_taken_url_asks_to_merge(app, client, smtp
     db.session.add(other)
     db.session.commit()
     report = reports()[0]
-    with pytest.raises(service.DuplicateGroupError) as caught:
-        service.publish_report(report, {"facebook_url": "facebook.com/groups/X"})
+    with pytest.raises(moderation.DuplicateGroupError) as caught:
+        moderation.publish_report(report, {"facebook_url": "facebook.com/groups/X"})
     assert caught.value.group.id == other.id
     db.session.rollback()
-    merged = service.merge_report(reports()[0], other, {"note": "Same group."})
+    merged = moderation.merge_report(reports()[0], other, {"note": "Same group."})
     db.session.commit()
     assert merged.id == other.id and reports()[0].status == ReportStatus.merged
     assert [e.kind for e in other.events] == [GroupEventKind.updated]
@@ -231,21 +232,21 @@ def test_publishing_a_new_entry_with_a_taken_url_asks_to_merge(app, client, smtp
 def test_rejected_report_never_becomes_public(app, client, smtp):
     send_report(client, "it")
     fetch(client, last_link(smtp), "POST")
-    report = service.reject_report(reports()[0], RejectReason.insufficient_evidence, "nessuna prova")
+    report = moderation.reject_report(reports()[0], RejectReason.insufficient_evidence, "nessuna prova")
     db.session.commit()
     assert report.status == ReportStatus.rejected and report.reject_reason == RejectReason.insufficient_evidence
     for where, body in public_bodies(client, "it").items():
         assert "Cucina Povera" not in body, where
-    with pytest.raises(service.ModerationError):
-        service.publish_report(report)
+    with pytest.raises(moderation.ModerationError):
+        moderation.publish_report(report)
 
 
 def test_status_change_shows_on_the_timeline_in_both_languages(seeded, client):
     group = db.session.scalar(select(Group).where(Group.name == "NUN TE REGGHE PIÙ"))
-    service.change_status(group, GroupStatus.recovered, "Restituito il 3 marzo.")
+    moderation.change_status(group, GroupStatus.recovered, "Restituito il 3 marzo.")
     db.session.commit()
-    with pytest.raises(service.ModerationError):
-        service.change_status(group, "recovered")
+    with pytest.raises(moderation.ModerationError):
+        moderation.change_status(group, "recovered")
     it = page_text(fetch(client, f"/it/registro/gruppo/{group.slug}"))
     en = page_text(fetch(client, f"/en/registry/group/{group.slug}"))
     assert "stato cambiato da “Ancora in mano ai dirottatori” a “Recuperato”" in it
@@ -384,7 +385,7 @@ def test_unpublished_screenshots_are_never_served(app, client, smtp):
     fetch(client, last_link(smtp), "POST")
     shot = reports()[0].screenshots[0]
     assert fetch(client, f"/registry/screenshots/{shot.id}").status_code == 404
-    service.publish_report(reports()[0], {})  # published without choosing the screenshot
+    moderation.publish_report(reports()[0], {})  # published without choosing the screenshot
     db.session.commit()
     assert fetch(client, f"/registry/screenshots/{shot.id}").status_code == 404
 
@@ -400,7 +401,7 @@ def test_unpublished_screenshots_are_never_served(app, client, smtp):
     ("https://www.facebook.com/pages/Old-Page/12345", "https://www.facebook.com/12345"),
 ])
 def test_facebook_addresses_are_normalised(raw, canonical):
-    assert service.normalize_facebook_url(raw) == canonical
+    assert normalize_facebook_url(raw) == canonical
 
 
 @pytest.mark.parametrize("raw", [
@@ -410,14 +411,14 @@ def test_facebook_addresses_are_normalised(raw, canonical):
     "https://www.facebook.com:8443/groups/1", "https://fb.com/groups/1", "data:text/html,facebook.com",
 ])
 def test_non_facebook_addresses_are_refused(raw):
-    with pytest.raises(service.NotFacebook):
-        service.normalize_facebook_url(raw)
+    with pytest.raises(NotFacebook):
+        normalize_facebook_url(raw)
 
 
 def test_csv_of_a_published_report_keeps_the_name_as_typed(app, client, smtp):
     send_report(client, "it", name="=SUM(A1:A9)")
     fetch(client, last_link(smtp), "POST")
-    service.publish_report(reports()[0], {})
+    moderation.publish_report(reports()[0], {})
     db.session.commit()
     rows = list(csv.DictReader(io.StringIO(fetch(client, "/api/v1/groups.csv").get_data(as_text=True))))
     assert rows[0]["name"] == "'=SUM(A1:A9)"

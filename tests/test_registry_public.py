@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Crew, Group, GroupStatus
 from app.models.base import utcnow
-from app.registry import service
+from app.registry import moderation
 from app.registry.service import CSV_COLUMNS
 from app.text import fold
 from tests.helpers.registry import (
@@ -35,7 +35,7 @@ def add_group(name: str, published=True, **fields) -> Group:
     """A group straight in the database."""
     values = {"status": GroupStatus.hijacked, "crew": Crew.unknown, "published_at": utcnow()}
     values.update(fields)
-    group = Group(slug=service.unique_slug(name), name=name, name_folded=fold(name), published=published,
+    group = Group(slug=moderation.unique_slug(name), name=name, name_folded=fold(name), published=published,
                   **values)
     db.session.add(group)
     db.session.commit()
@@ -182,7 +182,7 @@ def test_a_name_with_html_is_text_everywhere(app, client, smtp):
     evil = '<script>alert("x")</script><b>Gruppo</b>'
     send_report(client, "it", name=evil, account='<img src=x onerror="alert(1)">')
     fetch(client, last_link(smtp), "POST")
-    group = service.publish_report(reports()[0], {})
+    group = moderation.publish_report(reports()[0], {})
     db.session.commit()
     for lang in ("it", "en"):
         for url in (PATHS[lang]["index"], PATHS[lang]["index"] + "?q=gruppo",
@@ -260,7 +260,7 @@ def test_reporter_details_never_appear_publicly(app, client, smtp):
     send_report(client, "en", files=[])
     fetch(client, last_link(smtp), "POST")
     report = reports()[0]
-    group = service.publish_report(report, {"evidence_ids": [e.id for e in report.evidence]})
+    group = moderation.publish_report(report, {"evidence_ids": [e.id for e in report.evidence]})
     db.session.commit()
     token_link = last_link(smtp)
     urls = [PATHS["it"]["index"], PATHS["en"]["index"], PATHS["it"]["group"] + group.slug,

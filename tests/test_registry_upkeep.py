@@ -13,6 +13,7 @@ from app.models import Crew, Group, GroupStatus, ReportStatus
 from app.models.base import utcnow
 from app.models.petition import Signature, SignatureStatus
 from app.registry import moderation, service
+from app.registry.reports import purge_reports
 from app.text import slugify
 from tests.helpers.registry import fetch, last_link, plain_png, reports, send_report
 
@@ -41,12 +42,12 @@ def test_purge_reports_drops_ip_hashes_older_than_30_days(app, client, smtp, run
     fresh.created_at = utcnow() - timedelta(days=29)
     db.session.commit()
 
-    assert service.purge_reports() == {"reports_deleted": 0, "ip_hashes_dropped": 1}
+    assert purge_reports() == {"reports_deleted": 0, "ip_hashes_dropped": 1}
     old, fresh = reports()
     assert old.ip_hash is None and fresh.ip_hash is not None
     assert old.status == ReportStatus.queued  # the report itself stays
     # Later, the fresh one's hash goes too; the command line says so.
-    assert service.purge_reports(now=utcnow() + timedelta(days=2)) == {
+    assert purge_reports(now=utcnow() + timedelta(days=2)) == {
         "reports_deleted": 0, "ip_hashes_dropped": 1}
     assert reports()[1].ip_hash is None
     result = runner.invoke(args=["purge"])
@@ -77,12 +78,12 @@ def test_purge_deletes_files_only_once_the_deletion_is_committed(app, client, sm
 
     monkeypatch.setattr(db.session, "commit", _failing_commit)
     with pytest.raises(OperationalError):
-        service.purge_reports()
+        purge_reports()
     monkeypatch.undo()
     db.session.rollback()
     assert path.is_file() and len(reports()) == 1  # the row is still there, so is its file
 
-    assert service.purge_reports()["reports_deleted"] == 1
+    assert purge_reports()["reports_deleted"] == 1
     assert not path.exists() and reports() == []
 
 
@@ -104,7 +105,7 @@ def test_a_slug_taken_at_the_same_moment_gets_the_next_suffix(app, client, smtp,
     db.session.commit()
     monkeypatch.setattr(moderation, "unique_slug", slugify)
 
-    group = service.publish_report(reports()[0], {})
+    group = moderation.publish_report(reports()[0], {})
     db.session.commit()
     assert group.slug == "cucina-povera-italiana-3"
     assert group.facebook_url == "https://www.facebook.com/groups/cucinapovera"
@@ -117,8 +118,8 @@ def test_a_taken_facebook_url_still_asks_to_merge(app, client, smtp):
     other = _group("other", "https://www.facebook.com/groups/cucinapovera")
     db.session.add(other)
     db.session.commit()
-    with pytest.raises(service.DuplicateGroupError) as caught:
-        service.publish_report(reports()[0], {})
+    with pytest.raises(moderation.DuplicateGroupError) as caught:
+        moderation.publish_report(reports()[0], {})
     assert caught.value.group.id == other.id
 
 

@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import ReportStatus, Update
 from app.models.base import utcnow
-from app.registry import service
+from app.registry import moderation
 from app.security import token_digest
 from tests.helpers.browser import audit_pages
 from tests.helpers.mail import text_part
@@ -77,7 +77,7 @@ def test_the_status_link_in_the_mail_shows_each_state_of_the_report(seeded, clie
     assert current_step(page) == STEPS[lang]["review"]
 
     [report] = reports()
-    group = service.publish_report(report)
+    group = moderation.publish_report(report)
     db.session.commit()
     published = fetch(client, link)
     page = text(published)
@@ -93,7 +93,7 @@ def test_a_rejected_report_says_so_with_its_reason_and_nothing_of_the_moderators
     link = status_link(smtp)
     fetch(client, last_link(smtp), "POST")
     [report] = reports()
-    service.reject_report(report, "insufficient_evidence", "Internal: looks like a troll")
+    moderation.reject_report(report, "insufficient_evidence", "Internal: looks like a troll")
     db.session.commit()
     page = text(fetch(client, link))
     assert current_step(page) == STEPS[lang]["rejected"]
@@ -217,9 +217,9 @@ def test_the_status_pages_and_the_check_mail_answer_pass_the_audit(seeded, clien
         report.status, report.confirmed_at = ReportStatus.queued, utcnow()
         db.session.commit()
         if report.lang == "en":
-            service.publish_report(report)
+            moderation.publish_report(report)
         else:
-            service.reject_report(report, "duplicate")
+            moderation.reject_report(report, "duplicate")
         db.session.commit()
     assert audit_pages(page, [links["it"], links["en"]], live_server) == {}
     for lang, name in (("it", "Firma la lettera"), ("en", "Sign the letter")):

@@ -15,7 +15,9 @@ from app.extensions import db
 from app.i18n import current_lang
 from app.models import Group, Report, ReportStatus, Screenshot
 from app.models.registry import ReporterRole
-from app.registry import service as registry
+from app.registry.images import screenshot_file
+from app.registry.moderation import EDITABLE, DuplicateGroupError, ModerationError, moderation_queue
+from app.registry.reports import NotFacebook
 from app.text import fold
 from app.urls import MAX_INT, query_int
 
@@ -67,7 +69,7 @@ def queue():
     """The queue: confirmed reports waiting for a decision, oldest first, a page at a time."""
     # The rows show each report's entry and how much evidence it has: load those in three
     # queries for the whole page instead of three per row.
-    query = registry.moderation_queue().options(
+    query = moderation_queue().options(
         selectinload(Report.group), selectinload(Report.evidence), selectinload(Report.screenshots))
     pagination = db.paginate(query, page=query_int("page", 1), per_page=PER_PAGE, error_out=False)
     return render_template("admin/queue.html", reports=pagination.items, pagination=pagination)
@@ -138,7 +140,7 @@ def _decision(view):
             return _already_decided(report_id)
         try:
             return view(report)
-        except registry.ModerationError:
+        except ModerationError:
             return _already_decided(report_id)
     return decide
 
@@ -158,7 +160,7 @@ def publish(report: Report):
     if not form.validate():
         db.session.rollback()
         return _render_report(report, 422, publish_form=form)
-    edits = {name: form[name].data for name in registry.EDITABLE}
+    edits = {name: form[name].data for name in EDITABLE}
     edits["hijacked_on"] = edits["hijacked_on"] or None
     edits["account_it"], edits["account_en"] = _text(form.account_it), _text(form.account_en)
     edits["evidence_ids"] = _chosen("evidence")
@@ -167,12 +169,12 @@ def publish(report: Report):
     report_id = report.id
     try:
         group = service.publish(report, edits)
-    except registry.DuplicateGroupError as exc:
+    except DuplicateGroupError as exc:
         db.session.rollback()
         form.facebook_url.errors = [_("Entry no. %(id)s (%(name)s) already has this address: merge "
                                       "the report into it instead.", id=exc.group.id, name=exc.group.name)]
         return _render_report(_report_or_404(report_id), 422, publish_form=form)
-    except registry.NotFacebook:
+    except NotFacebook:
         db.session.rollback()
         form.facebook_url.errors = [_("This is not the address of a Facebook group or page.")]
         return _render_report(_report_or_404(report_id), 422, publish_form=form)
@@ -215,7 +217,7 @@ def screenshot(screenshot_id: int):
     shot = db.session.get(Screenshot, screenshot_id)
     if shot is None or shot.report.status == ReportStatus.pending_email:
         abort(404)
-    path = registry.screenshot_file(shot)
+    path = screenshot_file(shot)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=shot.mimetype, max_age=0)
@@ -264,7 +266,7 @@ def group_status(group_id: int):
     if form.validate():
         try:
             service.change_status(group, form.status.data, _text(form.note))
-        except registry.ModerationError:
+        except ModerationError:
             form.status.errors = [_("The group already has this status.")]
         else:
             db.session.commit()

@@ -9,7 +9,7 @@ from werkzeug.routing import BuildError
 from app.extensions import db
 from app.models import AuditLog, ReportStatus
 from app.outbox import enqueue
-from app.registry import service as registry
+from app.registry import moderation
 
 # --- Audit log ------------------------------------------------------------------------------
 
@@ -74,7 +74,7 @@ def publish(report, edits: dict):
     """Publish a queued report with the moderator's edits, log it, mail the reporter. The caller
     commits. Raises the registry's ModerationError (or DuplicateGroupError)."""
     before = {"report": report_snapshot(report), "group": group_snapshot(report.group)}
-    group = registry.publish_report(report, edits)
+    group = moderation.publish_report(report, edits)
     audit("report.publish", "report", report.id, before=before,
           after={"report": report_snapshot(report), "group": group_snapshot(group),
                  "note": edits.get("note") or ""})
@@ -87,7 +87,7 @@ def merge(report, group, note: str = "", evidence_ids=(), screenshot_ids=()):
     links and screenshots chosen (the others stay private), log it, mail the reporter (their
     information now stands on a public entry). The caller commits."""
     before = {"report": report_snapshot(report), "group": group_snapshot(group)}
-    registry.merge_report(report, group, {"note": note, "evidence_ids": list(evidence_ids),
+    moderation.merge_report(report, group, {"note": note, "evidence_ids": list(evidence_ids),
                                           "screenshot_ids": list(screenshot_ids)})
     audit("report.merge", "report", report.id, before=before,
           after={"report": report_snapshot(report), "group": group_snapshot(group), "note": note})
@@ -100,9 +100,9 @@ def reject(report, reason, note: str = "", message: str = ""):
     reason and `message` in their language. The caller commits. Only a queued report: an
     unconfirmed one may carry an address its owner never confirmed, which must get no mail."""
     if report.status != ReportStatus.queued:
-        raise registry.ModerationError(f"report {report.id} is {report.status.value}")
+        raise moderation.ModerationError(f"report {report.id} is {report.status.value}")
     before = {"report": report_snapshot(report)}
-    registry.reject_report(report, reason, note)
+    moderation.reject_report(report, reason, note)
     audit("report.reject", "report", report.id, before=before,
           after={"report": report_snapshot(report), "message": message})
     enqueue(report.reporter_email, "report_rejected", report.lang, ref=f"report:{report.id}",
@@ -114,7 +114,7 @@ def reject(report, reason, note: str = "", message: str = ""):
 def change_status(group, new_status, note: str = ""):
     """A later status change of a group, on its public timeline and in the log. The caller commits."""
     before = group_snapshot(group)
-    event = registry.change_status(group, new_status, note)
+    event = moderation.change_status(group, new_status, note)
     audit("group.status", "group", group.id, before={"status": before["status"]},
           after={"status": group.status, "note": note})
     return event

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.extensions import db
-from app.models import Group
+from app.models import Crew, Group, GroupStatus
 from app.registry import service
 from app.security import public
 from app.urls import query_int
@@ -27,9 +27,9 @@ def _filters() -> dict:
     that a typo never passes for "every group"."""
     filters = {"q": request.args.get("q", "").strip()[:100], "status": request.args.get("status", ""),
                "crew": request.args.get("crew", "")}
-    if filters["status"] and filters["status"] not in {s.value for s in service.GroupStatus}:
+    if filters["status"] and filters["status"] not in {s.value for s in GroupStatus}:
         abort(400, "unknown status")
-    if filters["crew"] and filters["crew"] not in {c.value for c in service.Crew}:
+    if filters["crew"] and filters["crew"] not in {c.value for c in Crew}:
         abort(400, "unknown crew")
     return filters
 

@@ -14,7 +14,9 @@ from app.forms import (NoHiddenCharacters, NoInvisibleCharacters, NoUrl, PublicF
                        strip_filter)
 from app.models import Crew, GroupStatus, ReporterRole
 from app.models.registry import CREW_LABELS, ROLE_LABELS, STATUS_LABELS
-from app.registry import kept, service
+from app.registry import kept
+from app.registry.images import BadImage, CleanImage, clean_image
+from app.registry.reports import NotFacebook, normalize_facebook_url
 from app.safeform import SafeForm
 
 MAX_ACCOUNT = 4000
@@ -119,7 +121,7 @@ class ReportForm(PublicForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.evidence_urls: list[str] = []
-        self.clean_images: list[service.CleanImage] = []
+        self.clean_images: list[CleanImage] = []
         self.clean_names: list[str] = []  # the file names the sender chose, for display
         # Screenshots accepted on an earlier try, unless the sender chose to drop them.
         earlier = [] if self.drop_kept.data else kept.load(self.kept.data)
@@ -129,8 +131,8 @@ class ReportForm(PublicForm):
     def validate_facebook_url(self, field):
         """Only facebook.com group or page addresses, stored in their canonical form."""
         try:
-            field.data = service.normalize_facebook_url(field.data)
-        except service.NotFacebook:
+            field.data = normalize_facebook_url(field.data)
+        except NotFacebook:
             raise ValidationError(_l("Please enter the address of a Facebook group or page, for example "
                                      "https://www.facebook.com/groups/123456789.")) from None
 
@@ -188,8 +190,8 @@ class ReportForm(PublicForm):
         cleaned = []
         for upload in files:
             try:
-                cleaned.append(service.clean_image(upload.stream))
-            except service.BadImage as exc:
+                cleaned.append(clean_image(upload.stream))
+            except BadImage as exc:
                 name = (upload.filename or "")[:80]
                 if str(exc) == "size":
                     raise ValidationError(_l("%(file)s is larger than 5 MB.", file=name)) from None
@@ -202,7 +204,7 @@ class ReportForm(PublicForm):
         self.clean_images = self.kept_images + cleaned
         self.clean_names = self.kept_names + [(f.filename or "")[:80] for f in files]
 
-    def to_keep(self) -> tuple[list[service.CleanImage], list[str]]:
+    def to_keep(self) -> tuple[list[CleanImage], list[str]]:
         """After a failed submission: the screenshots to keep for the next try (those kept
         before, plus the new ones if they were all accepted), with their file names."""
         if self.screenshots.errors or not self.clean_images:

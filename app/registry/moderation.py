@@ -3,7 +3,7 @@
 None of these functions commits: the caller writes its audit log entry and queues the reporter's
 mail (`report.reporter_email`, `report.lang`, `report.reject_reason`) in the same transaction,
 then commits. They raise `ModerationError` (a ValueError) when the report or group is not in a
-state that allows the action. app/registry/service.py re-exports them.
+state that allows the action.
 """
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError

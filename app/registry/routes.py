@@ -9,8 +9,9 @@ from flask_babel import format_decimal, gettext as _, ngettext
 from app.extensions import client_ip, limiter
 from app.formats import day, month
 from app.i18n import current_lang, localized_route
+from app.models import ReportStatus
 from app.models.base import utcnow
-from app.registry import bp, kept, service
+from app.registry import bp, images, kept, reports, service
 from app.models.registry import CREW_LABELS, ROLE_LABELS, STATUS_LABELS
 from app.registry.forms import ConfirmForm, ReportForm
 from app.security import MAILED_LINK_HEADERS, ip_hash, mailed_link_page, public
@@ -105,7 +106,7 @@ def screenshot(screenshot_id: int):
     shot = service.public_screenshot(screenshot_id)
     if shot is None:
         abort(404)
-    path = service.screenshot_file(shot)
+    path = images.screenshot_file(shot)
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=shot.mimetype, max_age=3600, conditional=True)
@@ -161,7 +162,7 @@ def report():
     if form.validate_on_submit():
         target = url_for("registry.report_sent")  # a bot: the plain page, and nothing is stored
         if not form.is_bot():
-            _new, status_token = service.submit_report(form.report_data(), form.evidence_urls,
+            _new, status_token = reports.submit_report(form.report_data(), form.evidence_urls,
                                                        form.clean_images, current_lang(), ip_hash(client_ip()))
             target = url_for("registry.status", token=status_token)
         kept.discard(form.kept.data)
@@ -182,7 +183,7 @@ def report():
 @public
 def report_sent():
     """Check your mail: the same page for everyone (a report's sender lands on its status page)."""
-    return render_template("registry/report_sent.html", days=service.confirm_days())
+    return render_template("registry/report_sent.html", days=reports.confirm_days())
 
 
 @localized_route(bp, {"it": "/registro/segnala/stato/<token>", "en": "/registry/report/status/<token>"})
@@ -190,14 +191,14 @@ def status(token: str):
     """A report's private status page, from the link its sender got by mail and on screen:
     received, waiting for review, published (with its entry) or not published. It shows only
     what they sent about the group, never their name or address."""
-    found = service.report_for_status(token)
+    found = reports.report_for_status(token)
     if found is None:
         return mailed_link_page("registry/link_invalid.html", 404, expired=False, status_link=True,
-                                days=service.confirm_days())
-    stage = service.report_stage(found)
+                                days=reports.confirm_days())
+    stage = reports.report_stage(found)
     return mailed_link_page(
-        "registry/status.html", report=found, stage=stage, entry=service.published_entry(found),
-        expired=stage == "received" and service.link_expired(found), days=service.confirm_days(),
+        "registry/status.html", report=found, stage=stage, entry=reports.published_entry(found),
+        expired=stage == "received" and reports.link_expired(found), days=reports.confirm_days(),
         status_url=url_for("registry.status", token=token, _external=True))
 
 
@@ -212,14 +213,14 @@ def _prefill() -> dict | None:
                  methods=["GET", "POST"])
 def confirm(token: str):
     """Confirm a report with a button (mail scanners open links, they do not press buttons)."""
-    found = service.report_for_token(token)
+    found = reports.report_for_token(token)
     if found is None:
         return mailed_link_page("registry/link_invalid.html", 404, expired=False)
-    if found.status == service.ReportStatus.pending_email and service.link_expired(found):
+    if found.status == ReportStatus.pending_email and reports.link_expired(found):
         return mailed_link_page("registry/link_invalid.html", 404, expired=True)
     form = ConfirmForm()
     if form.validate_on_submit():
-        service.confirm_and_notify(found)
+        reports.confirm_and_notify(found)
         return mailed_link_page("registry/confirmed.html", report=found)
-    already = found.status != service.ReportStatus.pending_email
+    already = found.status != ReportStatus.pending_email
     return mailed_link_page("registry/confirm.html", form=form, report=found, already=already)

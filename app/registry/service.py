@@ -1,8 +1,7 @@
-"""Registry logic shared by the views, the back office, the API and the CLI.
+"""The public registry, shared by the views, the API, the press documents and the CLI: search,
+figures, the CSV export and the seeding of the 2014 list.
 
-This module holds the public registry (search, figures, exports) and the seeding of the 2014
-list. The rest lives in focused modules, re-exported here so that `from app.registry import
-service` keeps working everywhere:
+The registry's other parts are modules of their own, imported from where they are defined:
 
 - app/registry/moderation.py — for the back office (app/admin/): `moderation_queue()`,
   `publish_report(report, moderator_edits)`, `reject_report(report, reason, note)`,
@@ -20,26 +19,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.letter.facts import LETTER_DATE
-from app.models import (  # noqa: F401 - ReportStatus, RejectReason: service.X in views and tests
-    Crew, Group, GroupStatus, RejectReason, Report, ReportEvidence, ReportStatus, Screenshot,
-)
+from app.models import Crew, Group, GroupStatus, Report, ReportEvidence, Screenshot
 from app.models.base import utcnow
 from app.models.petition import Signature
+from app.registry.moderation import unique_slug
 from app.stats import counted
-# Re-exports (see the docstring): the names other modules and the tests use through `service`.
-from app.registry.images import (  # noqa: F401
-    MAX_IMAGE_BYTES, MAX_PIXELS, BadImage, CleanImage, clean_image, remove_files, screenshot_file,
-)
-from app.registry.moderation import (  # noqa: F401
-    EDITABLE, SOURCE_REPORT, DuplicateGroupError, ModerationError, change_status, merge_report,
-    moderation_queue, publish_report, reject_report, unique_slug,
-)
-from app.registry.reports import (  # noqa: F401
-    NotFacebook, confirm_days, confirm_and_notify, confirm_report, create_report,
-    drop_old_ip_hashes, find_existing_group, link_expired, normalize_facebook_url, purge_reports,
-    published_entry, purge_unconfirmed, report_for_status, report_for_token, report_stage,
-    submit_report,
-)
 from app.text import FORMULA_START, fold
 
 GROUPS_CSV = Path(__file__).resolve().parents[2] / "content" / "groups-2014.csv"
