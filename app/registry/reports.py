@@ -1,5 +1,7 @@
 """Reports from the public form: intake, the mailed confirmation, and the purge of what its
 senders never confirmed or we no longer need."""
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -110,8 +112,8 @@ def create_report(data: dict, evidence: list[str], images: list[CleanImage], lan
                   ip_hash: str | None) -> tuple[Report, str, str]:
     """Store an unconfirmed report, its evidence links and screenshots; returns (report,
     confirmation token, status token). `data` has the Report columns the form asks for. Writes
-    the screenshot files but does not commit: if the caller's commit fails, it removes them
-    (`submit_report` does)."""
+    the screenshot files but does not commit: the caller commits inside `files_gone_on_failure`,
+    which removes them if that fails."""
     token, digest = new_token()
     status_token, status_digest = new_token()
     existing = find_existing_group(data["name"], data.get("facebook_url"))
@@ -133,23 +135,31 @@ def create_report(data: dict, evidence: list[str], images: list[CleanImage], lan
 
 def submit_report(data: dict, evidence: list[str], images: list[CleanImage], lang: str,
                   ip_hash: str | None) -> tuple[Report, str]:
-    """Store a report and queue its confirmation mail (with the private status link); commits.
-    Returns (report, status token). If the commit (or anything before it) fails, the
-    screenshot files already written are removed: no orphans on disk."""
+    """Store a report and queue its confirmation mail (with the private status link) in one
+    transaction, which the caller commits inside `files_gone_on_failure(report)`. Returns
+    (report, status token). If anything here fails, the screenshot files already written are
+    removed: no orphans on disk."""
     report, token, status_token = create_report(data, evidence, images, lang, ip_hash)
-    written = [shot.path for shot in report.screenshots]
-    try:
+    with files_gone_on_failure(report):
         enqueue(report.reporter_email, "report_confirm", lang, ref=f"report:{report.id}",
                 name=report.reporter_name, group_name=report.name, existing=report.group is not None,
                 confirm_url=url_for("registry.confirm", token=token, lang_code=lang, _external=True),
                 status_url=url_for("registry.status", token=status_token, lang_code=lang, _external=True),
                 days=confirm_days())
-        db.session.commit()
+    return report, status_token
+
+
+@contextmanager
+def files_gone_on_failure(report: Report) -> Iterator[None]:
+    """Around the commit of a new report: if it fails, the transaction is rolled back and the
+    report's screenshot files are removed, so none is left on disk without its row."""
+    written = [shot.path for shot in report.screenshots]
+    try:
+        yield
     except BaseException:
         db.session.rollback()
         remove_files(written)
         raise
-    return report, status_token
 
 
 def report_for_token(token: str) -> Report | None:
@@ -199,14 +209,13 @@ def confirm_report(report: Report) -> bool:
 
 
 def confirm_and_notify(report: Report) -> bool:
-    """Confirm a report and mail its sender that it is in the queue; commits. False (and no
-    mail) if it was already confirmed."""
+    """Confirm a report and mail its sender that it is in the queue, in one transaction (the
+    caller commits). False (and no mail) if it was already confirmed."""
     if not confirm_report(report):
         return False
     enqueue(report.reporter_email, "report_queued", report.lang, ref=f"report:{report.id}",
             name=report.reporter_name, group_name=report.name, existing=report.group is not None,
             registry_url=url_for("registry.index", lang_code=report.lang, _external=True))
-    db.session.commit()
     return True
 
 

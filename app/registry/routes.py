@@ -6,7 +6,7 @@ import math
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal, gettext as _, ngettext
 
-from app.extensions import client_ip, limiter
+from app.extensions import client_ip, db, limiter
 from app.formats import day, month
 from app.i18n import current_lang, localized_route
 from app.models import ReportStatus
@@ -162,8 +162,10 @@ def report():
     if form.validate_on_submit():
         target = url_for("registry.report_sent")  # a bot: the plain page, and nothing is stored
         if not form.is_bot():
-            _new, status_token = reports.submit_report(form.report_data(), form.evidence_urls,
-                                                       form.clean_images, current_lang(), ip_hash(client_ip()))
+            new, status_token = reports.submit_report(form.report_data(), form.evidence_urls,
+                                                      form.clean_images, current_lang(), ip_hash(client_ip()))
+            with reports.files_gone_on_failure(new):
+                db.session.commit()
             target = url_for("registry.status", token=status_token)
         kept.discard(form.kept.data)
         response = redirect(target, 303)
@@ -220,7 +222,8 @@ def confirm(token: str):
         return mailed_link_page("registry/link_invalid.html", 404, expired=True)
     form = ConfirmForm()
     if form.validate_on_submit():
-        reports.confirm_and_notify(found)
+        if reports.confirm_and_notify(found):
+            db.session.commit()
         return mailed_link_page("registry/confirmed.html", report=found)
     already = found.status != ReportStatus.pending_email
     return mailed_link_page("registry/confirm.html", form=form, report=found, already=already)
