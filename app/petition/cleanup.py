@@ -15,16 +15,16 @@ def ip_hash_days() -> int:
 
 
 def erase(signature_id: int) -> None:
-    """Delete a signature with everything that holds its data; commits."""
+    """Delete a signature with everything that holds its data (the caller commits)."""
     db.session.execute(delete(OutboxMail).where(OutboxMail.ref == f"signature:{signature_id}"))
     db.session.execute(delete(SignatureToken).where(SignatureToken.signature_id == signature_id))
     db.session.execute(delete(Signature).where(Signature.id == signature_id))
-    db.session.commit()
 
 
 def purge(now: datetime | None = None) -> tuple[int, int]:
     """Delete unconfirmed signatures whose links expired, and drop IP hashes older than
-    IP_HASH_DAYS. Returns (signatures deleted, IP hashes dropped); commits."""
+    IP_HASH_DAYS, in one transaction (`flask purge`: commits). Returns (signatures deleted, IP
+    hashes dropped)."""
     now = now or utcnow()
     expired = list(db.session.scalars(
         select(Signature.id).where(Signature.status == SignatureStatus.pending, Signature.expires_at < now)))

@@ -7,7 +7,7 @@ from app.petition import bp, listing, signing
 from app.petition.chart import chart
 from app.petition.forms import ButtonForm, ConfirmForm, SignForm
 from app.security import MAILED_LINK_HEADERS, ip_hash, mailed_link_page, public
-from app.stats import figures
+from app.stats import figures, forget_figures
 from app.urls import query_int
 
 # The answer to a sign POST names the address typed: for this browser only, never kept.
@@ -100,6 +100,8 @@ def confirm(token: str):
     if form.validate_on_submit():
         result = signing.confirm(token, current_lang(), shown=form.shown.data or None)
         if result == signing.ConfirmResult.CONFIRMED:
+            db.session.commit()
+            forget_figures()  # after the commit, so no page keeps the count from before it
             return _away_from_link("petition.confirmed")
         if result == signing.ConfirmResult.DEAD:
             return _dead_link()
@@ -130,6 +132,8 @@ def withdraw(token: str):
     form = ButtonForm()
     if form.validate_on_submit():
         if signing.withdraw(token):
+            db.session.commit()
+            forget_figures()
             return _away_from_link("petition.withdrawn")
         return _dead_link()
     return _link_page("petition/withdraw.html", signing.find_token(token, signing.TokenPurpose.withdraw)

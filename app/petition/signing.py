@@ -1,4 +1,6 @@
 """Signing, confirming, withdrawing and purging: shared by the views, the mail sender and the CLI.
+The functions the views call leave the commit to them; the sender's (`register_submissions`,
+`register`) commit each submission themselves.
 
 The sign POST only records a submission (`submit`); the mail sender registers it (`register`):
 it inserts the signature, or mails the owner of an address that has one. So the POST does the
@@ -24,7 +26,6 @@ from app.outbox import enqueue
 from app.petition.cleanup import erase
 from app.petition.moderation import is_blocked
 from app.security import new_token, token_digest
-from app.stats import forget_figures
 from app.text import canonical_email
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,9 @@ class ConfirmResult:
 
 
 def confirm(token: str, lang: str, shown: str | None = None) -> str:
-    """Confirm the signature behind a confirm link; commits; returns a ConfirmResult value.
+    """Confirm the signature behind a confirm link; returns a ConfirmResult value. CONFIRMED
+    now: the confirmation and its thank-you mail are one transaction, which the caller commits
+    before forgetting the figures (`app.stats.forget_figures`); otherwise nothing is written.
     `shown` is the details_digest of what the page showed: if someone submitted the address
     again meanwhile, nothing is confirmed. Only the request that flips it sends the thank-you
     mail, so ten concurrent clicks count once and mail once."""
@@ -246,7 +249,7 @@ def confirm(token: str, lang: str, shown: str | None = None) -> str:
     signature_id = row.signature_id
     seen = row.signature
     if shown is not None and seen.status == SignatureStatus.pending and details_digest(seen) != shown:
-        db.session.rollback()
+        db.session.expire_all()  # the page shows the details again: read them afresh
         return ConfirmResult.CHANGED
     # The details in the WHERE: a submission landing between the check above and this update
     # leaves the signature pending instead of confirming details nobody saw.
@@ -260,7 +263,7 @@ def confirm(token: str, lang: str, shown: str | None = None) -> str:
     ).rowcount
     if not flipped:
         status = db.session.scalar(select(Signature.status).where(Signature.id == signature_id))
-        db.session.rollback()
+        db.session.expire_all()  # changed meanwhile: what the page shows next is read afresh
         return ConfirmResult.CHANGED if status == SignatureStatus.pending else ConfirmResult.CONFIRMED
     # The confirm links stay valid until they expire: a second click says "confirmed". The
     # allowance of MAX_MAILS keeps one mail for this thank-you (see _again).
@@ -271,17 +274,15 @@ def confirm(token: str, lang: str, shown: str | None = None) -> str:
             withdraw_url=url_for("petition.withdraw", token=withdraw_token, lang_code=lang, _external=True),
             list_url=url_for("petition.signatures", lang_code=lang, _external=True),
             share_url=url_for("petition.sign", lang_code=lang, _external=True))
-    db.session.commit()
-    forget_figures()
     return ConfirmResult.CONFIRMED
 
 
 def withdraw(token: str) -> bool:
-    """Erase the signature behind a withdraw link: the row, its links and its mails; commits.
-    False when the link is unknown (for instance, already used)."""
+    """Erase the signature behind a withdraw link: the row, its links and its mails (the
+    caller commits, then forgets the figures). False when the link is unknown (for instance,
+    already used)."""
     row = find_token(token, TokenPurpose.withdraw)
     if row is None:
         return False
     erase(row.signature_id)
-    forget_figures()
     return True
