@@ -124,25 +124,32 @@ def report(report_id: int):
 
 def _already_decided(report_id: int):
     """Back to the report, saying someone else decided it meanwhile."""
-    db.session.rollback()
     flash(_("This report is no longer in the queue: someone has already decided on it."), "error")
     return redirect(url_for("admin.report", report_id=report_id))
 
 
-def _decision(view):
-    """For the views that decide a report (publish, reject, merge): the report locked, 404 when
-    unknown or unconfirmed, and back to it with a word when it is no longer queued (before or
-    while deciding: the registry then raises ModerationError). The view gets the report."""
-    @wraps(view)
-    def decide(report_id: int):
-        report = _report_or_404(report_id, lock=True)
-        if report.status != ReportStatus.queued:
-            return _already_decided(report_id)
-        try:
-            return view(report)
-        except ModerationError:
-            return _already_decided(report_id)
-    return decide
+def _decision(form_class, form_name: str):
+    """For the views that decide a report (publish, reject, merge): the form validated first,
+    so an invalid one is shown again (422) with nothing locked; then the report locked for this
+    transaction (two moderators, one report). 404 when unknown or unconfirmed, and back to it
+    with a word when it is no longer queued (before or while deciding: the registry then raises
+    ModerationError, having written nothing). The view gets the report and the valid form."""
+    def wrap(view):
+        @wraps(view)
+        def decide(report_id: int):
+            form = form_class()
+            valid = form.validate()
+            report = _report_or_404(report_id, lock=valid)
+            if report.status != ReportStatus.queued:
+                return _already_decided(report_id)
+            if not valid:
+                return _render_report(report, 422, **{form_name: form})
+            try:
+                return view(report, form)
+            except ModerationError:
+                return _already_decided(report_id)
+        return decide
+    return wrap
 
 
 def _decided(message: str):
@@ -153,58 +160,42 @@ def _decided(message: str):
 
 
 @bp.route("/reports/<int:report_id>/publish", methods=["POST"])
-@_decision
-def publish(report: Report):
+@_decision(PublishForm, "publish_form")
+def publish(report: Report, form: PublishForm):
     """Publish a report with the moderator's edits; the reporter gets a mail."""
-    form = PublishForm()
-    if not form.validate():
-        db.session.rollback()
-        return _render_report(report, 422, publish_form=form)
     edits = {name: form[name].data for name in EDITABLE}
     edits["hijacked_on"] = edits["hijacked_on"] or None
     edits["account_it"], edits["account_en"] = _text(form.account_it), _text(form.account_en)
     edits["evidence_ids"] = _chosen("evidence")
     edits["screenshot_ids"] = _chosen("screenshots")
     edits["note"] = _text(form.note)
-    report_id = report.id
     try:
         group = service.publish(report, edits)
-    except DuplicateGroupError as exc:
-        db.session.rollback()
+    except DuplicateGroupError as exc:  # refused before anything is written, like NotFacebook
         form.facebook_url.errors = [_("Entry no. %(id)s (%(name)s) already has this address: merge "
                                       "the report into it instead.", id=exc.group.id, name=exc.group.name)]
-        return _render_report(_report_or_404(report_id), 422, publish_form=form)
+        return _render_report(report, 422, publish_form=form)
     except NotFacebook:
-        db.session.rollback()
         form.facebook_url.errors = [_("This is not the address of a Facebook group or page.")]
-        return _render_report(_report_or_404(report_id), 422, publish_form=form)
+        return _render_report(report, 422, publish_form=form)
     return _decided(_("Published: %(name)s. The reporter has been told.", name=group.name))
 
 
 @bp.route("/reports/<int:report_id>/reject", methods=["POST"])
-@_decision
-def reject(report: Report):
+@_decision(RejectForm, "reject_form")
+def reject(report: Report, form: RejectForm):
     """Reject a report with a reason; the reporter gets the reason by mail in their language."""
-    form = RejectForm()
-    if not form.validate():
-        db.session.rollback()
-        return _render_report(report, 422, reject_form=form)
     service.reject(report, form.reason.data, _text(form.note), _text(form.message))
     return _decided(_("Rejected: %(name)s. The reporter has been told.", name=report.name))
 
 
 @bp.route("/reports/<int:report_id>/merge", methods=["POST"])
-@_decision
-def merge(report: Report):
+@_decision(MergeForm, "merge_form")
+def merge(report: Report, form: MergeForm):
     """Fold a report into an existing entry as additional information, with the evidence chosen."""
-    form = MergeForm()
-    group = None
-    if form.validate():
-        group = db.session.get(Group, form.group_id.data, with_for_update=True)
-        if group is None:
-            form.group_id.errors = [_("There is no entry with this number.")]
+    group = db.session.get(Group, form.group_id.data, with_for_update=True)
     if group is None:
-        db.session.rollback()
+        form.group_id.errors = [_("There is no entry with this number.")]
         return _render_report(report, 422, merge_form=form)
     service.merge(report, group, _text(form.note), _chosen("evidence"), _chosen("screenshots"))
     return _decided(_("Merged into %(name)s. The reporter has been told.", name=group.name))
@@ -261,34 +252,30 @@ def group(group_id: int):
 @bp.route("/groups/<int:group_id>/status", methods=["POST"])
 def group_status(group_id: int):
     """A later status change (e.g. recovered), shown on the group's public timeline."""
-    group = _group_or_404(group_id, lock=True)
     form = StatusForm()
-    if form.validate():
-        try:
-            service.change_status(group, form.status.data, _text(form.note))
-        except ModerationError:
-            form.status.errors = [_("The group already has this status.")]
-        else:
-            db.session.commit()
-            flash(_("Status changed."), "success")
-            return redirect(url_for("admin.group", group_id=group.id))
-    db.session.rollback()
-    return _render_group(group, 422, status_form=form)
+    if not form.validate():
+        return _render_group(_group_or_404(group_id), 422, status_form=form)
+    group = _group_or_404(group_id, lock=True)
+    try:
+        service.change_status(group, form.status.data, _text(form.note))
+    except ModerationError:  # refused before anything is written
+        form.status.errors = [_("The group already has this status.")]
+        return _render_group(group, 422, status_form=form)
+    db.session.commit()
+    flash(_("Status changed."), "success")
+    return redirect(url_for("admin.group", group_id=group.id))
 
 
 @bp.route("/groups/<int:group_id>/account", methods=["POST"])
 def group_account(group_id: int):
     """Save the group's public account in both languages."""
-    group = _group_or_404(group_id, lock=True)
     form = AccountForm()
     if not form.validate():
-        db.session.rollback()
-        return _render_group(group, 422, account_form=form)
+        return _render_group(_group_or_404(group_id), 422, account_form=form)
+    group = _group_or_404(group_id, lock=True)
     if service.set_account(group, form.account_it.data, form.account_en.data):
         db.session.commit()
         flash(_("Public account saved."), "success")
     else:
-        db.session.rollback()
         flash(_("Nothing changed."), "success")
     return redirect(url_for("admin.group", group_id=group.id))
-
