@@ -55,8 +55,7 @@ def admin_update(update_id: int | None = None):
     if form.validate_on_submit():
         try:
             saved = updates.save(found, form.values(), _actor())
-        except updates.Incomplete:
-            db.session.rollback()
+        except updates.Incomplete:  # refused before anything changed
             flash(_("A published update needs a title and a text in both languages."), "error")
             return render_template("campaign/admin/update.html", form=form, item=found, button=ButtonForm(),
                                    preview=_preview(form)), 422

@@ -62,17 +62,16 @@ def mailing_of(update_id: int) -> Mailing | None:
 def start(update: Update, actor: str) -> Mailing:
     """Start emailing `update`, in the audit log; the caller commits. AlreadyMailed when it was
     started before (by this or another moderator, even at the same instant: the database
-    decides, and the session is rolled back)."""
+    decides, and only this insert is undone)."""
     if update.published_at is None:
         raise NotPublished(update.id)
     now = utcnow()
     mailing = Mailing(update_id=update.id, started_by=actor, started_at=now,
                       next_at=now - burst(), last_signature_id=0)
-    db.session.add(mailing)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(mailing)
     except IntegrityError:
-        db.session.rollback()
         raise AlreadyMailed(update.id) from None
     audit("update.mail", "update", update.id, after={"mailing_id": mailing.id, "recipients": audience()},
           actor=actor)

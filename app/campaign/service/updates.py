@@ -76,17 +76,20 @@ FIELDS = ("title_it", "title_en", "body_it", "body_en")
 
 
 def save(update: Update | None, values: dict, actor: str) -> Update:
-    """Create or edit an update from `values` (the four texts), recorded in the audit log. A
-    published update stays published only while both languages are complete."""
+    """Create or edit an update from `values` (the four texts), recorded in the audit log (the
+    caller commits). A published update stays published only while both languages are
+    complete: Incomplete otherwise, with nothing changed."""
+    texts = {k: values.get(k, "") for k in FIELDS}
+    # Refused before anything changes (a draft that is not in the session, for the check).
+    if update is not None and update.published_at is not None and not Update(**texts).complete():
+        raise Incomplete(update.id)
     before = None if update is None else {k: getattr(update, k) for k in FIELDS}
     if update is None:
-        update = Update(**{k: values.get(k, "") for k in FIELDS})
+        update = Update(**texts)
         db.session.add(update)
     else:
         for key in FIELDS:
-            setattr(update, key, values.get(key, ""))
-    if update.published_at is not None and not update.complete():
-        raise Incomplete(update.id)
+            setattr(update, key, texts[key])
     update.updated_at = utcnow()
     db.session.flush()
     audit("update.save", "update", update.id, before=before,
