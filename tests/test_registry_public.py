@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Crew, Group, GroupStatus
+from app.admin import service as admin_service
+from app.models import AuditLog, Crew, Group, GroupStatus
 from app.models.base import utcnow
 from app.registry import moderation
 from app.registry.service import CSV_COLUMNS
@@ -230,6 +231,27 @@ def test_csv_is_utf8_with_a_header_and_safe_in_spreadsheets(seeded, client):
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
     filtered = fetch(client, "/api/v1/groups.csv?q=piu").data.decode()
     assert filtered.count("\r\n") == 2
+
+
+def test_the_api_the_csv_and_the_audit_log_tell_the_same_facts_of_a_group(app, client, smtp):
+    send_report(client, "en", files=[])
+    fetch(client, last_link(smtp), "POST")
+    with app.test_request_context():  # the reporter's mail links to the group's page
+        group = admin_service.publish(reports()[0], {"name": "=Same “facts”", "status": GroupStatus.recovered,
+                                                    "members_after": 3, "account_it": 'Riga\n"citata"'})
+    db.session.commit()
+    api = json.loads(fetch(client, f"/api/v1/groups/{group.id}").get_data(as_text=True))
+    table = list(csv.reader(io.StringIO(fetch(client, "/api/v1/groups.csv").data.decode("utf-8"), newline="")))
+    [row] = [dict(zip(table[0], r, strict=True)) for r in table[1:] if r[0] == str(group.id)]
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "report.publish"))
+    logged = json.loads(entry.after)["group"]
+    # One field list, one way of writing each value: the CSV is the API less its links, cell for
+    # cell (formula-safe), and the log keeps the same values of the fields it keeps.
+    assert list(api) == [*table[0], "urls"]
+    assert row == {k: "" if v is None else ("'" + v if k == "name" else str(v)) for k, v in api.items() if k != "urls"}
+    assert api["name"] == "=Same “facts”" and api["status"] == "recovered" and api["members_after"] == 3
+    assert {k: v for k, v in logged.items() if k in api} == {k: api[k] for k in logged if k in api}
+    assert set(logged) - set(api) == {"published"} and logged["published"] is True
 
 
 @pytest.mark.parametrize("lang, title", [("it", "Registro dei gruppi dirottati: nuove schede"),

@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from app.extensions import db
-from app.models import AuditLog, ReportStatus
+from app.models import AuditLog, Group, ReportStatus
 from app.outbox import enqueue
 from app.registry import moderation
 
@@ -43,15 +43,9 @@ def _plain(value):
 
 # --- Moderation: the registry's state changes, each with its audit entry and mail -----------
 
-def group_snapshot(group) -> dict | None:
-    """The facts of a group as the audit log keeps them."""
-    if group is None:
-        return None
-    return {"id": group.id, "name": group.name, "facebook_url": group.facebook_url,
-            "status": group.status, "crew": group.crew, "hijacked_on": group.hijacked_on,
-            "members_at_hijack": group.members_at_hijack, "members_after": group.members_after,
-            "account_it": group.account_it, "account_en": group.account_en,
-            "published": group.published}
+def group_snapshot(group: Group | None) -> dict | None:
+    """The facts of a group as the audit log keeps them (`Group.AUDIT_FIELDS`)."""
+    return None if group is None else group.to_dict(Group.AUDIT_FIELDS)
 
 
 def report_snapshot(report) -> dict:

@@ -1,6 +1,6 @@
 """Open data: the published registry as JSON, CSV and an OpenAPI description.
 
-Only the public fields of published groups (see `service.group_row`): never anything about
+Only the public fields of published groups (`Group.PUBLIC_FIELDS`): never anything about
 who reported a group. Every group keeps its numeric `id` for ever, so reusers can join on it.
 """
 import json
@@ -8,10 +8,8 @@ import math
 from pathlib import Path
 
 from flask import Response, abort, request, url_for
-from sqlalchemy import select
 
 from app.api import bp
-from app.extensions import db
 from app.models import Crew, Group, GroupStatus
 from app.registry import service
 from app.security import public
@@ -47,7 +45,7 @@ def _open(response: Response) -> Response:
 
 def group_json(group: Group) -> dict:
     """A group as the API shows it, with its page in each language."""
-    data = service.group_row(group)
+    data = group.to_dict()
     data["urls"] = {lang: url_for("registry.group", slug=group.slug, lang_code=lang, _external=True)
                     for lang in ("it", "en")}
     return data
@@ -102,9 +100,7 @@ def _dumps(body) -> str:
 @public
 def group(group_id: int):
     """One published group by its stable id."""
-    found = db.session.scalar(select(Group).where(Group.id == group_id, Group.published.is_(True)))
-    if found is None:
-        abort(404)
+    found = service.group_by_id(group_id) or abort(404)
     return _open(Response(_dumps(group_json(found)), mimetype="application/json"))
 
 

@@ -4,7 +4,7 @@ Life of a report: `pending_email` (sent, the reporter has not clicked the mailed
 `queued` (confirmed, in the moderators' queue, oldest first) → `published` (it created or updated
 a Group), `rejected` (with a reason) or `merged` (folded into an existing Group as additional
 information). Nothing of a report is public until a moderator publishes it; the reporter's name,
-email and IP hash never are. The state changes live in app/registry/service.py.
+email and IP hash never are. The state changes live in app/registry/moderation.py.
 """
 import enum
 from datetime import datetime
@@ -63,11 +63,29 @@ def enum_column(enum_cls, name: str | None = None, length: int = 20):
                 values_callable=lambda e: [m.value for m in e], name=name or enum_cls.__name__.lower())
 
 
+def _json_value(value):
+    """A field's value as JSON holds it: an enum by its value, a time in ISO 8601."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 class Group(db.Model):
     """A hijacked group as the public sees it (published) or as moderators keep it."""
 
     __tablename__ = "group"
     __table_args__ = (Index("ix_group_name_folded", "name_folded"),)
+
+    # The public fields, in the order of the API's JSON and of the CSV's columns (the open data,
+    # the press room's CSV): never anything about who reported the group.
+    PUBLIC_FIELDS = ("id", "slug", "name", "status", "crew", "hijacked_on", "members_at_hijack",
+                     "members_after", "facebook_url", "source", "published_at", "account_it",
+                     "account_en")
+    # What the audit log keeps of a group, before and after a moderator's change.
+    AUDIT_FIELDS = ("id", "name", "facebook_url", "status", "crew", "hijacked_on", "members_at_hijack",
+                    "members_after", "account_it", "account_en", "published")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(90), unique=True)
@@ -101,6 +119,10 @@ class Group(db.Model):
         other_lang = "en" if lang == "it" else "it"
         other = self.account_en if lang == "it" else self.account_it
         return (other, other_lang) if other.strip() else ("", None)
+
+    def to_dict(self, fields: tuple[str, ...] = PUBLIC_FIELDS) -> dict:
+        """The group's `fields` (the public ones unless told), in that order, as JSON values."""
+        return {name: _json_value(getattr(self, name)) for name in fields}
 
 
 class ReportStatus(enum.Enum):

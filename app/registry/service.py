@@ -97,6 +97,11 @@ def group_by_slug(slug: str) -> Group | None:
     return db.session.scalar(select(Group).where(Group.slug == slug, Group.published.is_(True)))
 
 
+def group_by_id(group_id: int) -> Group | None:
+    """A published group by its stable id (the API's)."""
+    return db.session.scalar(select(Group).where(Group.id == group_id, Group.published.is_(True)))
+
+
 def public_evidence(group: Group) -> tuple[list[ReportEvidence], list[Screenshot]]:
     """The evidence links and screenshots a moderator made public for this group."""
     links = db.session.scalars(
@@ -139,8 +144,7 @@ def parse_hijacked_on(value: str) -> date | None:
         return None
 
 
-CSV_COLUMNS = ("id", "slug", "name", "status", "crew", "hijacked_on", "members_at_hijack",
-               "members_after", "facebook_url", "source", "published_at", "account_it", "account_en")
+CSV_COLUMNS = Group.PUBLIC_FIELDS  # the API's fields, in its order
 
 
 def csv_safe(value) -> str:
@@ -149,25 +153,13 @@ def csv_safe(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def group_row(group: Group) -> dict:
-    """The public fields of a group (API and CSV): never anything about who reported it."""
-    return {
-        "id": group.id, "slug": group.slug, "name": group.name, "status": group.status.value,
-        "crew": group.crew.value, "hijacked_on": group.hijacked_on,
-        "members_at_hijack": group.members_at_hijack, "members_after": group.members_after,
-        "facebook_url": group.facebook_url, "source": group.source,
-        "published_at": group.published_at.isoformat() if group.published_at else None,
-        "account_it": group.account_it, "account_en": group.account_en,
-    }
-
-
 def groups_csv(clauses: list) -> str:
     """All matching published groups as CSV text (header row; formula-safe cells)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for group in db.session.scalars(select(Group).where(*clauses).order_by(Group.id)):
-        row = group_row(group)
+        row = group.to_dict()
         writer.writerow([csv_safe(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
