@@ -63,10 +63,7 @@ def admin_handover_publish(handover_id: int):
 @public
 def handover_file(handover_id: int):
     """A published hand-over document, the same bytes whichever instance answers."""
-    row = handover.published_one(handover_id)
-    if row is None:
-        abort(404)
-    return _send(row)
+    return _send(handover.published_one(handover_id) or abort(404))
 
 
 def _send(row: Handover):

@@ -34,9 +34,7 @@ def updates_index():
 @public
 def update(update_id: int):
     """One published update."""
-    found = updates.published_one(update_id)
-    if found is None:
-        abort(404)
+    found = updates.published_one(update_id) or abort(404)
     return render_template("campaign/update.html", item=updates.view(found, current_lang()))
 
 

@@ -88,9 +88,7 @@ def index():
 @public
 def group(slug: str):
     """One published group: facts, account, published evidence, timeline, signers, sign link."""
-    found = service.group_by_slug(slug)
-    if found is None:
-        abort(404)
+    found = service.group_by_slug(slug) or abort(404)
     account, account_lang = found.account(current_lang())
     links, shots = service.public_evidence(found)
     return render_template(
@@ -103,9 +101,7 @@ def group(slug: str):
 @bp.route("/registry/screenshots/<int:screenshot_id>")
 def screenshot(screenshot_id: int):
     """A screenshot a moderator published (404 for any other: unpublished ones are /admin/'s)."""
-    shot = service.public_screenshot(screenshot_id)
-    if shot is None:
-        abort(404)
+    shot = service.public_screenshot(screenshot_id) or abort(404)
     path = images.screenshot_file(shot)
     if not path.is_file():
         abort(404)
