@@ -99,18 +99,21 @@ def reset_2fa_command(email: str):
 @click.argument("email")
 def disable_command(email: str):
     """Disable EMAIL: they cannot log in, and their sessions end at once."""
-    accounts.set_active(_get(email), False)
-    db.session.commit()
-    click.echo(f"moderator {email} disabled")
+    _set_active(email, False)
 
 
 @moderator_cli.command("enable")
 @click.argument("email")
 def enable_command(email: str):
     """Enable EMAIL again (this also lifts the locks left by failed logins)."""
-    accounts.set_active(_get(email), True)
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    """Enable or disable EMAIL's account, and say which."""
+    accounts.set_active(_get(email), active)
     db.session.commit()
-    click.echo(f"moderator {email} enabled")
+    click.echo(f"moderator {email} {'enabled' if active else 'disabled'}")
 
 
 @moderator_cli.command("digest")
