@@ -44,7 +44,8 @@ def account_create():
     if not form.validate():
         return _render_accounts(form, 422)
     try:
-        moderator = accounts.create_moderator(form.email.data, form.password.data, Role(form.role.data))
+        moderator = accounts.create_moderator(form.email.data, form.password.data, Role(form.role.data),
+                                              actor=current_user)
     except accounts.ModeratorExists:
         form.email.errors = [_("There is already an account with this email address.")]
         return _render_accounts(form, 422)
@@ -78,7 +79,7 @@ def _act(moderator_id: int, change, message):
 @administrators_only
 def account_disable(moderator_id: int):
     """Disable an account: its sessions end at once and it cannot log in."""
-    return _act(moderator_id, lambda m: accounts.set_active(m, False),
+    return _act(moderator_id, lambda m: accounts.set_active(m, False, actor=current_user),
                 lambda m: _("%(email)s is disabled and logged out.", email=m.email))
 
 
@@ -89,7 +90,7 @@ def account_enable(moderator_id: int):
     moderator = _account_or_404(moderator_id)
     if not ActionForm().validate():
         abort(400)
-    accounts.set_active(moderator, True)
+    accounts.set_active(moderator, True, actor=current_user)
     db.session.commit()
     flash(_("%(email)s can log in again.", email=moderator.email), "success")
     return redirect(url_for("admin.account_list"))
@@ -99,7 +100,7 @@ def account_enable(moderator_id: int):
 @administrators_only
 def account_reset_2fa(moderator_id: int):
     """Forget an account's second factor: its sessions end; it enrols again at the next login."""
-    return _act(moderator_id, accounts.reset_two_factor,
+    return _act(moderator_id, lambda m: accounts.reset_two_factor(m, actor=current_user),
                 lambda m: _("Second factor reset for %(email)s: they set it up again at their next login.",
                             email=m.email))
 
@@ -113,7 +114,7 @@ def account_password(moderator_id: int):
     if not form.validate():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("admin.account_list"))
-    accounts.set_password(moderator, form.password.data)
+    accounts.set_password(moderator, form.password.data, actor=current_user)
     db.session.commit()
     return _done(_("New password set for %(email)s; their sessions have ended.", email=moderator.email), moderator)
 
@@ -124,7 +125,7 @@ def own_password():
     form = NewPasswordForm()
     if form.validate_on_submit():
         if current_user.check_password(form.current.data or ""):
-            accounts.set_password(current_user, form.password.data)
+            accounts.set_password(current_user, form.password.data, actor=current_user)
             db.session.commit()
             _end_session()
             flash(_("Your password has been changed. Log in with the new one."), "success")

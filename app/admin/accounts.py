@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from app.admin.service import audit
+from app.admin.service import Actor, audit
 from app.admin.two_factor import check_code
 from app.extensions import db
 from app.models import LoginThrottle, Moderator, ModeratorSession, RecoveryCode, Role
@@ -39,7 +39,7 @@ def get_moderator(email: str) -> Moderator | None:
     return db.session.scalar(select(Moderator).where(Moderator.email == normalise_email(email)))
 
 
-def create_moderator(email: str, password: str, role: Role = Role.moderator, actor: str | None = None) -> Moderator:
+def create_moderator(email: str, password: str, role: Role = Role.moderator, actor: Actor = "cli") -> Moderator:
     """Create an account (the caller commits); its owner enrols a second factor at the first
     login. Raises ModeratorExists, with nothing written; uniqueness is the database's."""
     moderator = Moderator(email=normalise_email(email), role=role)
@@ -59,7 +59,7 @@ def end_sessions(moderator: Moderator) -> int:
     return db.session.execute(delete(ModeratorSession).where(ModeratorSession.moderator_id == moderator.id)).rowcount
 
 
-def set_active(moderator: Moderator, active: bool, actor: str | None = None) -> None:
+def set_active(moderator: Moderator, active: bool, actor: Actor = "cli") -> None:
     """Enable or disable an account (the caller commits). Disabling ends its sessions at once; enabling
     lifts the locks left by failed logins."""
     before = {"active": moderator.active}
@@ -73,14 +73,14 @@ def set_active(moderator: Moderator, active: bool, actor: str | None = None) -> 
           before=before, after={"active": active}, actor=actor)
 
 
-def set_password(moderator: Moderator, password: str, actor: str | None = None) -> None:
+def set_password(moderator: Moderator, password: str, actor: Actor = "cli") -> None:
     """A new password (the caller commits); every session of the account ends."""
     moderator.set_password(password)
     end_sessions(moderator)
     audit("moderator.password", "moderator", moderator.id, actor=actor)
 
 
-def reset_two_factor(moderator: Moderator, actor: str | None = None) -> None:
+def reset_two_factor(moderator: Moderator, actor: Actor = "cli") -> None:
     """Forget the account's second factor and recovery codes (the caller commits): its
     sessions end, and the next login enrols again."""
     moderator.totp_secret, moderator.totp_enabled, moderator.totp_last_step = None, False, None

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 from flask import Response, abort, render_template, stream_with_context
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.admin import bp
@@ -69,7 +70,7 @@ def _export(with_email: bool):
         abort(400)
     rows = export_count()
     audit("export.signatures_email" if with_email else "export.signatures", "signatures", None,
-          after={"rows": rows, "email": with_email})
+          after={"rows": rows, "email": with_email}, actor=current_user)
     db.session.commit()
     stamp = utcnow().strftime("%Y-%m-%d")
     name = f"signatures-{'with-email-' if with_email else ''}{stamp}.csv"

@@ -5,6 +5,7 @@ from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -170,7 +171,7 @@ def publish(report: Report, form: PublishForm):
     edits["screenshot_ids"] = _chosen("screenshots")
     edits["note"] = _text(form.note)
     try:
-        group = service.publish(report, edits)
+        group = service.publish(report, edits, actor=current_user)
     except DuplicateGroupError as exc:  # refused before anything is written, like NotFacebook
         form.facebook_url.errors = [_("Entry no. %(id)s (%(name)s) already has this address: merge "
                                       "the report into it instead.", id=exc.group.id, name=exc.group.name)]
@@ -185,7 +186,7 @@ def publish(report: Report, form: PublishForm):
 @_decision(RejectForm, "reject_form")
 def reject(report: Report, form: RejectForm):
     """Reject a report with a reason; the reporter gets the reason by mail in their language."""
-    service.reject(report, form.reason.data, _text(form.note), _text(form.message))
+    service.reject(report, form.reason.data, _text(form.note), _text(form.message), actor=current_user)
     return _decided(_("Rejected: %(name)s. The reporter has been told.", name=report.name))
 
 
@@ -197,7 +198,8 @@ def merge(report: Report, form: MergeForm):
     if group is None:
         form.group_id.errors = [_("There is no entry with this number.")]
         return _render_report(report, 422, merge_form=form)
-    service.merge(report, group, _text(form.note), _chosen("evidence"), _chosen("screenshots"))
+    service.merge(report, group, _text(form.note), _chosen("evidence"), _chosen("screenshots"),
+                  actor=current_user)
     return _decided(_("Merged into %(name)s. The reporter has been told.", name=group.name))
 
 
@@ -257,7 +259,7 @@ def group_status(group_id: int):
         return _render_group(_group_or_404(group_id), 422, status_form=form)
     group = _group_or_404(group_id, lock=True)
     try:
-        service.change_status(group, form.status.data, _text(form.note))
+        service.change_status(group, form.status.data, _text(form.note), actor=current_user)
     except ModerationError:  # refused before anything is written
         form.status.errors = [_("The group already has this status.")]
         return _render_group(group, 422, status_form=form)
@@ -273,7 +275,7 @@ def group_account(group_id: int):
     if not form.validate():
         return _render_group(_group_or_404(group_id), 422, account_form=form)
     group = _group_or_404(group_id, lock=True)
-    if service.set_account(group, form.account_it.data, form.account_en.data):
+    if service.set_account(group, form.account_it.data, form.account_en.data, actor=current_user):
         db.session.commit()
         flash(_("Public account saved."), "success")
     else:

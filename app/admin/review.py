@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
@@ -98,7 +99,7 @@ def list_review_act():
     if not ids:
         flash(_("Tick at least one entry first."), "error")
         return redirect(back, 303)
-    changed = review.apply(review.locked(ids), action)
+    changed = review.apply(review.locked(ids), action, actor=current_user)
     db.session.commit()
     if changed:
         flash(ngettext("Done: %(num)s entry changed.", "Done: %(num)s entries changed.", changed), "success")

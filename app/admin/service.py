@@ -2,27 +2,28 @@
 moderation (accounts are in app/admin/accounts.py)."""
 import json
 
-from flask import has_request_context, url_for
-from flask_login import current_user
+from flask import url_for
 from werkzeug.routing import BuildError
 
 from app.extensions import db
-from app.models import AuditLog, Group, ReportStatus
+from app.models import AuditLog, Group, Moderator, ReportStatus
 from app.outbox import enqueue
 from app.registry import moderation
 
 # --- Audit log ------------------------------------------------------------------------------
 
+# Who acted: a moderator's account (the log keeps its id and email; a view passes
+# current_user), or the name of who else did ("cli", "system", "anonymous", an email).
+Actor = Moderator | str
+
+
 def audit(action: str, target_type: str, target_id: int | None, before: dict | None = None,
-          after: dict | None = None, actor: str | None = None) -> AuditLog:
-    """Record an action in the current transaction, by the logged-in moderator (else `actor`,
-    else "cli"). The caller commits, so the log row and the change stand or fall together."""
+          after: dict | None = None, actor: Actor = "cli") -> AuditLog:
+    """Record an action in the current transaction, by `actor`. The caller commits, so the log
+    row and the change stand or fall together."""
     moderator_id = None
-    if actor is None:
-        if has_request_context() and current_user and current_user.is_authenticated:
-            moderator_id, actor = current_user.id, current_user.email
-        else:
-            actor = "cli"
+    if isinstance(actor, Moderator):
+        moderator_id, actor = actor.id, actor.email
     entry = AuditLog(moderator_id=moderator_id, actor=actor, action=action, target_type=target_type,
                      target_id=target_id, before=_json(before), after=_json(after))
     db.session.add(entry)
@@ -64,19 +65,19 @@ def public_group_url(group, lang: str) -> str:
         return url_for("registry.index", lang_code=lang, _external=True)
 
 
-def publish(report, edits: dict):
+def publish(report, edits: dict, actor: Actor = "cli"):
     """Publish a queued report with the moderator's edits, log it, mail the reporter. The caller
     commits. Raises the registry's ModerationError (or DuplicateGroupError)."""
     before = {"report": report_snapshot(report), "group": group_snapshot(report.group)}
     group = moderation.publish_report(report, edits)
     audit("report.publish", "report", report.id, before=before,
           after={"report": report_snapshot(report), "group": group_snapshot(group),
-                 "note": edits.get("note") or ""})
+                 "note": edits.get("note") or ""}, actor=actor)
     _mail_published(report, group)
     return group
 
 
-def merge(report, group, note: str = "", evidence_ids=(), screenshot_ids=()):
+def merge(report, group, note: str = "", evidence_ids=(), screenshot_ids=(), actor: Actor = "cli"):
     """Fold a queued report into `group` as additional information, making public the evidence
     links and screenshots chosen (the others stay private), log it, mail the reporter (their
     information now stands on a public entry). The caller commits."""
@@ -84,12 +85,13 @@ def merge(report, group, note: str = "", evidence_ids=(), screenshot_ids=()):
     moderation.merge_report(report, group, {"note": note, "evidence_ids": list(evidence_ids),
                                           "screenshot_ids": list(screenshot_ids)})
     audit("report.merge", "report", report.id, before=before,
-          after={"report": report_snapshot(report), "group": group_snapshot(group), "note": note})
+          after={"report": report_snapshot(report), "group": group_snapshot(group), "note": note},
+          actor=actor)
     _mail_published(report, group)
     return group
 
 
-def reject(report, reason, note: str = "", message: str = ""):
+def reject(report, reason, note: str = "", message: str = "", actor: Actor = "cli"):
     """Reject a report with a reason (and an internal note), log it, and mail the reporter the
     reason and `message` in their language. The caller commits. Only a queued report: an
     unconfirmed one may carry an address its owner never confirmed, which must get no mail."""
@@ -98,23 +100,23 @@ def reject(report, reason, note: str = "", message: str = ""):
     before = {"report": report_snapshot(report)}
     moderation.reject_report(report, reason, note)
     audit("report.reject", "report", report.id, before=before,
-          after={"report": report_snapshot(report), "message": message})
+          after={"report": report_snapshot(report), "message": message}, actor=actor)
     enqueue(report.reporter_email, "report_rejected", report.lang, ref=f"report:{report.id}",
             name=report.reporter_name, group_name=report.name, reason=report.reject_reason.value,
             message=message.strip(),
             report_url=_report_form_url(report.lang))
 
 
-def change_status(group, new_status, note: str = ""):
+def change_status(group, new_status, note: str = "", actor: Actor = "cli"):
     """A later status change of a group, on its public timeline and in the log. The caller commits."""
     before = group_snapshot(group)
     event = moderation.change_status(group, new_status, note)
     audit("group.status", "group", group.id, before={"status": before["status"]},
-          after={"status": group.status, "note": note})
+          after={"status": group.status, "note": note}, actor=actor)
     return event
 
 
-def set_account(group, account_it: str, account_en: str) -> bool:
+def set_account(group, account_it: str, account_en: str, actor: Actor = "cli") -> bool:
     """Write a group's public account in both languages and log it; False when nothing changed.
     The caller commits."""
     before = {"account_it": group.account_it, "account_en": group.account_en}
@@ -122,7 +124,7 @@ def set_account(group, account_it: str, account_en: str) -> bool:
     if before == after:
         return False
     group.account_it, group.account_en = after["account_it"], after["account_en"]
-    audit("group.account", "group", group.id, before=before, after=after)
+    audit("group.account", "group", group.id, before=before, after=after, actor=actor)
     return True
 
 

@@ -39,7 +39,8 @@ def invalidation_undo(invalidation_id: int):
         db.session.rollback()
         flash(_("This invalidation is already undone."), "error")
         return redirect(url_for("admin.invalidations"))
-    service.audit("signature.invalidation_undo", "invalidation", invalidation_id, after={"count": back})
+    service.audit("signature.invalidation_undo", "invalidation", invalidation_id, after={"count": back},
+                  actor=current_user)
     db.session.commit()
     forget_figures()
     flash(ngettext("Undone: %(num)s signature is valid again.", "Undone: %(num)s signatures are valid again.",
@@ -97,7 +98,7 @@ def blocklist_add():
     # The log keeps no address: moderators read it.
     service.audit("blocklist.add", "block", entry.id,
                   after={"kind": kind.value, "value": value if kind != BlockKind.email else "…@"
-                         + moderation.domain_of(value), "note": entry.note})
+                         + moderation.domain_of(value), "note": entry.note}, actor=current_user)
     db.session.commit()
     flash(_("Added to the block list. New signatures that match it are held, silently."), "success")
     return redirect(url_for("admin.blocklist"))
@@ -112,7 +113,7 @@ def blocklist_remove(block_id: int):
     entry = moderation.remove_block(block_id)
     if entry is None:
         abort(404)
-    service.audit("blocklist.remove", "block", block_id, before={"kind": entry.kind.value})
+    service.audit("blocklist.remove", "block", block_id, before={"kind": entry.kind.value}, actor=current_user)
     db.session.commit()
     flash(_("Removed from the block list."), "success")
     return redirect(url_for("admin.blocklist"))

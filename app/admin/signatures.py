@@ -115,7 +115,8 @@ def signatures_release():
     released = moderation.release(flt)
     if released:
         service.audit("signature.release", "signature", released[0] if len(released) == 1 else None,
-                      after={"count": len(released), "ids": released, "criteria": audit_criteria(flt)})
+                      after={"count": len(released), "ids": released, "criteria": audit_criteria(flt)},
+                      actor=current_user)
     db.session.commit()
     forget_figures()
     if released:
@@ -164,7 +165,8 @@ def signatures_invalidate():
         flash(_("Nothing to invalidate: no valid signature matches any more."), "error")
         return redirect(url_for("admin.signatures") + query_suffix())
     service.audit("signature.invalidate", "invalidation", record.id,
-                  after={"count": record.count, "reason": record.reason, "criteria": audit_criteria(flt)})
+                  after={"count": record.count, "reason": record.reason, "criteria": audit_criteria(flt)},
+                  actor=current_user)
     db.session.commit()
     forget_figures()
     flash(ngettext("%(num)s signature invalidated: it has left the count and the public list.",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.admin.service import audit
+from app.admin.service import Actor, audit
 from app.extensions import db
 from app.models import ListingState, Signature
 from app.stats import counted
@@ -61,7 +61,7 @@ def _snapshot(signature: Signature) -> dict:
             "admin_verified": signature.admin_verified}
 
 
-def apply(signatures: Iterable[Signature], action: str, actor: str | None = None) -> int:
+def apply(signatures: Iterable[Signature], action: str, actor: Actor = "cli") -> int:
     """Do `action` (a key of ACTIONS) to each entry that offers it, one audit entry each;
     returns how many changed. The caller commits."""
     code = ACTIONS[action]
