@@ -400,7 +400,7 @@ def fake_pdfs(monkeypatch):
     """Cheap stand-ins for the PDF renderers, for tests about when documents are rendered."""
     calls = []
 
-    def fake(doc, edition, generated):
+    def fake(doc, edition, generated, site=""):
         calls.append(doc.id)
         return f"%PDF-fake {doc.id} {edition.key}".encode()
 

@@ -1,5 +1,5 @@
 """The press room page and its downloads (/it/stampa/…, /en/press/…; see docs/press.md)."""
-from flask import abort, current_app, render_template, send_file
+from flask import abort, current_app, render_template, request, send_file
 
 from app import stats
 from app.i18n import current_lang, localized_route
@@ -53,7 +53,7 @@ def document(slug: str):
     if doc_id is None:
         abort(404)
     try:
-        stored = service.rendered(doc_id)
+        stored = service.rendered(doc_id, site=request.host_url)  # used only without SITE_URL
     except service.NotReady:
         abort(503, "The letter is not loaded yet: run `flask --app wsgi seed`.")
     doc = stored.doc

@@ -12,7 +12,7 @@ from app.formats import when
 from app.press.service.catalogue import SHARE_SIZE, Doc, Edition
 
 
-def render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def render_share(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The share image for social networks: the headline figures, live, in one language."""
     from PIL import Image, ImageDraw, ImageFont
     from PIL.PngImagePlugin import PngInfo
@@ -26,7 +26,7 @@ def render_share(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     draw.rectangle((0, 0, 24, height), fill="#b3261e")
     from app.press.service.renderers import in_lang, site_context
 
-    with site_context(), in_lang(doc.lang):
+    with site_context(site), in_lang(doc.lang):
         f = edition.figures
         title = _("Dear Humanity")
         if f.signatures:
@@ -73,7 +73,7 @@ def _fit(draw, text: str, font_path: str, size: int, max_width: int):
         size -= 2
 
 
-def logo_svg(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def logo_svg(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The logo as SVG: our own static/img/logo.svg, as it is."""
     return (Path(current_app.static_folder) / "img" / "logo.svg").read_bytes()
 
@@ -81,7 +81,7 @@ def logo_svg(doc: Doc, edition: Edition, generated: datetime) -> bytes:
 LOGO_SIZE = (1200, 600)
 
 
-def render_logo(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def render_logo(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The logo as a PNG (for those whose tools take no SVG), drawn like logo.svg with our fonts."""
     from PIL import Image, ImageDraw, ImageFont
 

@@ -1,6 +1,7 @@
 """Rendering the press documents: the letter as PDF (one language or both), text and Markdown,
 the registry annex PDF and CSV, the press kit ZIP. Every renderer takes (doc, edition,
-generated) and returns the file's bytes."""
+generated, site) and returns the file's bytes; `site` is the address to fall back on when
+SITE_URL is empty (see `site_url`)."""
 import io
 import logging
 import zipfile
@@ -8,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template, request, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale, format_decimal, gettext as _, ngettext
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
@@ -27,22 +28,19 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 
-def site_url() -> str:
-    """The site's address for documents: SITE_URL, else this request's host. Set SITE_URL in
-    production: documents are shared by everyone, so they must not carry a visitor's Host."""
-    configured = current_app.config.get("SITE_URL") or ""
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return "http://localhost"
+def site_url(fallback: str = "") -> str:
+    """The site's address for documents: SITE_URL, else `fallback` (the host of the request a
+    render runs in, which the press view passes: only a local run has no SITE_URL), else
+    http://localhost. Set SITE_URL in production: documents are shared by everyone, so they must
+    not carry a visitor's Host."""
+    return ((current_app.config.get("SITE_URL") or "") or fallback or "http://localhost").rstrip("/")
 
 
 @contextmanager
-def site_context(base: str | None = None):
-    """A request context on the site's address, so url_for(_external=True) and Babel work the
-    same whether a render runs in a request, a background thread or the CLI."""
-    with current_app.test_request_context("/", base_url=base or site_url()):
+def site_context(fallback: str = ""):
+    """A request context on the site's address (`site_url(fallback)`), so url_for(_external=True)
+    and Babel work the same whether a render runs in a request, the mail sender or the CLI."""
+    with current_app.test_request_context("/", base_url=site_url(fallback)):
         yield
 
 
@@ -126,10 +124,10 @@ def _local_fetcher(static: str):
     return LocalFetcher(allowed_protocols=("file",))
 
 
-def _render_letter_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def _render_letter_pdf(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The letter in one language, or both (Italian first), with the figures "as of"."""
     langs = [doc.lang] if doc.lang else ["it", "en"]
-    with site_context():
+    with site_context(site):
         sections = []
         for lang in langs:
             with in_lang(lang):
@@ -160,9 +158,9 @@ def published_groups() -> list[Group]:
         select(Group).where(Group.published.is_(True)).order_by(Group.name_folded, Group.id)))
 
 
-def _render_annex_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def _render_annex_pdf(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The registry annex: every published group in a table."""
-    with site_context(), in_lang(doc.lang):
+    with site_context(site), in_lang(doc.lang):
         html = render_template(
             "press/print/annex.html", lang=doc.lang, groups=published_groups(),
             status_label=status_label, crew_label=crew_label,
@@ -170,9 +168,9 @@ def _render_annex_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
     return html_to_pdf(html)
 
 
-def _render_facts_pdf(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def _render_facts_pdf(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The fact sheet: the 2014 figures and the registry's side by side, each with its source."""
-    with site_context(), in_lang(doc.lang):
+    with site_context(site), in_lang(doc.lang):
         html = render_template("press/print/factsheet.html", lang=doc.lang,
                                from_letter=groups_from_letter(), **_context(edition, doc.lang, generated))
     return html_to_pdf(html)
@@ -205,9 +203,9 @@ def markdown_to_text(source: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _render_text(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def _render_text(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The letter as plain text (UTF-8) or Markdown, with a header saying what it is."""
-    with site_context(), in_lang(doc.lang):
+    with site_context(site), in_lang(doc.lang):
         letter = _letter(doc.lang)
         template = "press/print/letter.md" if doc.kind == "md" else "press/print/letter.txt"
         body = letter.body_md.strip() if doc.kind == "md" else markdown_to_text(letter.body_md)
@@ -223,18 +221,18 @@ def registry_csv() -> str:
     return groups_csv(published_filter())
 
 
-def _render_csv(doc: Doc, edition: Edition, generated: datetime) -> bytes:
+def _render_csv(doc: Doc, edition: Edition, generated: datetime, site: str = "") -> bytes:
     """The registry as CSV (UTF-8), byte for byte what /api/v1/groups.csv serves."""
     return registry_csv().encode("utf-8")
 
 
-def render_zip(doc: Doc, edition: Edition, generated: datetime, wait: bool = True) -> bytes:
+def render_zip(doc: Doc, edition: Edition, generated: datetime, wait: bool = True, site: str = "") -> bytes:
     """The press kit: every document of this edition and a README with figures and SHA-256s."""
     from app.press.service.store import rendered  # store renders through this module
 
-    members = [rendered(d.id, edition, allow_previous=False, wait=wait)
+    members = [rendered(d.id, edition, allow_previous=False, wait=wait, site=site)
                for d in DOCS.values() if d.in_kit]
-    with site_context():
+    with site_context(site):
         readme = render_template(
             "press/print/README.txt", files=members,
             it=_readme_part("it", edition, generated), en=_readme_part("en", edition, generated))

@@ -105,11 +105,12 @@ class Busy(Exception):
 
 
 def rendered(doc_id: str, edition: Edition | None = None, allow_previous: bool = True,
-        wait: bool = True) -> Stored:
+        wait: bool = True, site: str = "") -> Stored:
     """The document to serve: this edition's (rendering it if nobody else is), or, while another
     request renders it, the previous edition's; waits only when there is nothing on disk at all
     (or when `allow_previous` is False: the press kit needs this edition's files; with `wait`
-    False it raises Busy instead of waiting)."""
+    False it raises Busy instead of waiting). `site`: the address a render falls back on when
+    SITE_URL is empty (renderers.site_url)."""
     edition = edition or current_edition()
     doc = DOCS[doc_id]
     target = _path(edition.key, doc)
@@ -133,9 +134,9 @@ def rendered(doc_id: str, edition: Edition | None = None, allow_previous: bool =
                     # A kit download serves the previous kit rather than wait for a document
                     # that another request is rendering; the first kit ever waits.
                     may_skip = allow_previous and _previous(doc, edition.key) is not None
-                    data = renderers.render_zip(doc, edition, generated, wait=not may_skip)
+                    data = renderers.render_zip(doc, edition, generated, wait=not may_skip, site=site)
                 else:
-                    data = renderers.RENDERERS[doc.kind](doc, edition, generated)
+                    data = renderers.RENDERERS[doc.kind](doc, edition, generated, site)
                 _write_atomic(target, data, generated)
                 _prune(edition.key)
         except Busy:
