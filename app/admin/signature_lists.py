@@ -35,8 +35,7 @@ def invalidation_undo(invalidation_id: int):
     if not ActionForm().validate():
         abort(400)
     back = moderation.undo(invalidation_id, current_user.email)
-    if back is None:
-        db.session.rollback()
+    if back is None:  # refused before anything is written
         flash(_("This invalidation is already undone."), "error")
         return redirect(url_for("admin.invalidations"))
     service.audit("signature.invalidation_undo", "invalidation", invalidation_id, after={"count": back},

@@ -160,8 +160,7 @@ def signatures_invalidate():
     try:
         record = moderation.invalidate(flt, reason_form.reason.data, current_user.email,
                                        moderator_id=current_user.id)
-    except moderation.NothingToInvalidate:
-        db.session.rollback()
+    except moderation.NothingToInvalidate:  # nothing left written (its record is taken back)
         flash(_("Nothing to invalidate: no valid signature matches any more."), "error")
         return redirect(url_for("admin.signatures") + query_suffix())
     service.audit("signature.invalidate", "invalidation", record.id,
