@@ -33,34 +33,57 @@ def form_of(app, client, endpoint: str) -> tuple[list[dict], object]:
     page of the site, and the client that saw it (a visitor's for the login form, which a
     logged-in administrator is sent away from); [] when no page shows it (mailed-link buttons
     with a made-up token)."""
-    fields = _form_of(app, client, endpoint)
+    fields = _form_of(app, client, "administrator", endpoint)
     if fields:
         return fields, client
     visitor = app.test_client()
-    return _form_of(app, visitor, endpoint), visitor
+    return _form_of(app, visitor, "visitor", endpoint), visitor
 
 
-def _form_of(app, client, endpoint: str) -> list[dict]:
-    """The fields of the form that posts to `endpoint`, as `client` sees the site."""
-    adapter = app.url_map.bind("localhost")
-    own = [rule_url(app, r) for r in rules_of(app, endpoint, "GET")]
-    # The pages of endpoints named most like this one first (admin.blocklist_remove's form is
-    # on admin.blocklist), so that a form is found without reading half the site.
-    near = sorted((r for r in app.url_map.iter_rules() if "GET" in r.methods),
-                  key=lambda r: (-len(os.path.commonprefix([r.endpoint, endpoint])), r.rule))
-    others = [rule_url(app, r) for r in near]
-    for url in [u for u in own if u] + [u for u in others if u and u not in own]:
-        page = client.get(url)
-        if page.status_code != 200 or page.mimetype != "text/html":
-            continue
-        for form in page_forms(page.get_data(as_text=True)):
-            try:
-                found, _args = adapter.match(form["action"].split("?")[0], method="POST")
-            except Exception:
-                continue
-            if found == endpoint:
+# Which pages show a form posting to which endpoint, as an administrator and as a visitor see
+# the site: {who: {endpoint: {(page endpoint, page rule)}}}, read once per test process by
+# reading every page (each test's `site` has the same pages and forms).
+_FORMS_ON: dict[str, dict[str, set[tuple[str, str]]]] = {}
+
+
+def _form_of(app, client, who: str, endpoint: str) -> list[dict]:
+    """The fields of the form that posts to `endpoint`, as `client` sees the site: from the page
+    of its own endpoint if that shows it, else from the page of the endpoint named most like it
+    (admin.blocklist_remove's form is on admin.blocklist)."""
+    pages = [r for r in app.url_map.iter_rules() if "GET" in r.methods]
+    if who not in _FORMS_ON:
+        _FORMS_ON[who] = {}
+        for rule in pages:
+            for form in _forms(app, client, rule):
+                _FORMS_ON[who].setdefault(_target(app, form), set()).add((rule.endpoint, rule.rule))
+    showing = _FORMS_ON[who].get(endpoint, set())
+    preferred = sorted((r for r in pages if (r.endpoint, r.rule) in showing),  # stable: else the URL map's order
+                       key=lambda r: (r.endpoint != endpoint, -len(os.path.commonprefix([r.endpoint, endpoint]))))
+    for rule in preferred:  # fetched again: the form's CSRF token is this client's
+        for form in _forms(app, client, rule):
+            if _target(app, form) == endpoint:
                 return form["fields"]
     return []
+
+
+def _forms(app, client, rule) -> list[dict]:
+    """The POST forms of the page at `rule` (none when it is not an HTML page)."""
+    url = rule_url(app, rule)
+    if not url:
+        return []
+    page = client.get(url)
+    if page.status_code != 200 or page.mimetype != "text/html":
+        return []
+    return page_forms(page.get_data(as_text=True))
+
+
+def _target(app, form: dict) -> str | None:
+    """The endpoint a form posts to."""
+    try:
+        found, _args = app.url_map.bind("localhost").match(form["action"].split("?")[0], method="POST")
+    except Exception:
+        return None
+    return found
 
 
 def field_strategy(field: dict):
