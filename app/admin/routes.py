@@ -177,6 +177,3 @@ def enrol_qr():
     uri = two_factor.provisioning_uri(current_user, current_app.config["ADMIN_TOTP_ISSUER"])
     return Response(two_factor.qr_svg(uri), mimetype="image/svg+xml")
 
-
-from app.admin import account_views, moderation  # noqa: E402,F401  (the other back-office views)
-from app.admin import audit_views, exports, review  # noqa: E402,F401  (audit log, exports, public list)

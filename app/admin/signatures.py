@@ -173,5 +173,3 @@ def signatures_invalidate():
                    record.count), "success")
     return redirect(url_for("admin.invalidations"))
 
-
-from app.admin import signature_lists  # noqa: E402,F401  (invalidations, trending, block lists)
