@@ -312,6 +312,7 @@ def test_public_list_is_newest_first_and_paginated(seeded, client):
     assert "Signer 04" not in first
     second = page_text(fetch(client, "/it/firme?page=2"))
     assert "Signer 04" in second and "Signer 00" in second and "Signer 54" not in second
+    assert "Pagina 1 di 2" in first and "Pagina 2 di 2" in second  # the site's one pager
     # The chart is an inline SVG drawn on the server.
     assert "<svg" in first and "<polyline" in first
 

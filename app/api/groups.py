@@ -35,7 +35,7 @@ def _filters() -> dict:
 DATA_LICENCE = "https://opendatacommons.org/licenses/odbl/1-0/"
 
 
-def _open(response: Response) -> Response:
+def _with_cors_and_licence(response: Response) -> Response:
     """Open data: any site may read it from a browser (no cookies are involved); its licence
     travels with every answer (the CSV has no place for it inside)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -83,7 +83,7 @@ def groups():
                   "first": link(1), "last": link(pages),
                   "csv": url_for("api.groups_csv", _external=True, **filters_only(filters))},
     }
-    return _open(Response(_dumps(body), mimetype="application/json"))
+    return _with_cors_and_licence(Response(_dumps(body), mimetype="application/json"))
 
 
 def filters_only(filters: dict) -> dict:
@@ -101,7 +101,7 @@ def _dumps(body) -> str:
 def group(group_id: int):
     """One published group by its stable id."""
     found = service.group_by_id(group_id) or abort(404)
-    return _open(Response(_dumps(group_json(found)), mimetype="application/json"))
+    return _with_cors_and_licence(Response(_dumps(group_json(found)), mimetype="application/json"))
 
 
 @bp.route("/groups.csv")
@@ -111,7 +111,7 @@ def groups_csv():
     body = service.groups_csv(service.published_filter(**_filters()))
     response = Response(body, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="hijacked-groups.csv"'
-    return _open(response)
+    return _with_cors_and_licence(response)
 
 
 @bp.route("/openapi.json")
@@ -122,4 +122,4 @@ def openapi():
     site's address as its server."""
     spec = json.loads(OPENAPI.read_text(encoding="utf-8"))
     spec["servers"] = [{"url": url_for("api.groups", _external=True).rsplit("/groups", 1)[0]}]
-    return _open(Response(_dumps(spec), mimetype="application/json"))
+    return _with_cors_and_licence(Response(_dumps(spec), mimetype="application/json"))
