@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("press", __name__, cli_group=None)
 
-from app.press import routes  # noqa: E402,F401
+from app.press import cli, routes  # noqa: E402,F401
