@@ -17,7 +17,9 @@ from app.i18n import current_lang
 from app.models import Group, Report, ReportStatus, Screenshot
 from app.models.registry import ReporterRole
 from app.registry.images import screenshot_file
-from app.registry.moderation import EDITABLE, DuplicateGroupError, ModerationError, moderation_queue
+from app.registry.moderation import (
+    EDITABLE, DuplicateGroupError, ModerationError, moderation_queue, proposed_entry,
+)
 from app.registry.reports import NotFacebook
 from app.text import fold
 from app.urls import MAX_INT, query_int
@@ -80,19 +82,9 @@ def _publish_form_for(report: Report) -> PublishForm:
     """The publish form filled with what the entry would show: the existing entry's facts for
     an addition, else what the reporter typed (their text in their language)."""
     group = report.group if report.is_addition else None
-    if group is not None:
-        data = {"name": group.name, "facebook_url": group.facebook_url or "",
-                "status": group.status.value, "crew": group.crew.value,
-                "hijacked_on": group.hijacked_on or "", "members_at_hijack": group.members_at_hijack,
-                "members_after": group.members_after, "account_it": group.account_it,
-                "account_en": group.account_en}
-    else:
-        data = {"name": report.name, "facebook_url": report.facebook_url or "",
-                "status": report.group_status.value, "crew": report.crew.value,
-                "hijacked_on": report.hijacked_on or "", "members_at_hijack": report.members_at_hijack,
-                "members_after": report.members_after,
-                "account_it": report.account if report.lang == "it" else "",
-                "account_en": report.account if report.lang == "en" else ""}
+    facts = {name: getattr(group, name) for name in EDITABLE} if group is not None else proposed_entry(report)
+    data = {**facts, "facebook_url": facts["facebook_url"] or "", "status": facts["status"].value,
+            "crew": facts["crew"].value, "hijacked_on": facts["hijacked_on"] or ""}
     return PublishForm(formdata=None, data=data)
 
 

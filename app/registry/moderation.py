@@ -137,15 +137,21 @@ def _forget_figures() -> None:
     forget(FIGURES_KEY, GROUPS_KEY)
 
 
-def _create_group(report: Report, edits: dict) -> Group:
-    """A new published entry from a report and the moderator's edits."""
-    values = {
+def proposed_entry(report: Report) -> dict:
+    """The entry's fields (EDITABLE) as the report proposes them: what the reporter typed, their
+    account of it in their own language's field."""
+    return {
         "name": report.name, "facebook_url": report.facebook_url, "status": report.group_status,
         "crew": report.crew, "hijacked_on": report.hijacked_on,
         "members_at_hijack": report.members_at_hijack, "members_after": report.members_after,
         "account_it": report.account if report.lang == "it" else "",
         "account_en": report.account if report.lang == "en" else "",
     }
+
+
+def _create_group(report: Report, edits: dict) -> Group:
+    """A new published entry from a report and the moderator's edits."""
+    values = proposed_entry(report)
     values.update(_clean_edits(edits))
     if values["facebook_url"]:
         existing = db.session.scalar(select(Group).where(Group.facebook_url == values["facebook_url"]))
