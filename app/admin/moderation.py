@@ -6,7 +6,6 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.admin import bp, service
@@ -18,11 +17,10 @@ from app.models import Group, Report, ReportStatus, Screenshot
 from app.models.registry import ReporterRole
 from app.registry.images import screenshot_file
 from app.registry.moderation import (
-    EDITABLE, DuplicateGroupError, ModerationError, moderation_queue, proposed_entry,
+    EDITABLE, DuplicateGroupError, ModerationError, every_group, moderation_queue, proposed_entry,
 )
 from app.registry.reports import NotFacebook
-from app.text import fold
-from app.urls import MAX_INT, query_int
+from app.urls import query_int
 
 PER_PAGE = 50
 
@@ -214,13 +212,7 @@ def screenshot(screenshot_id: int):
 def groups():
     """Every group, published or not, searchable by name, newest first."""
     form = SearchForm(request.args)
-    query = select(Group).order_by(Group.id.desc())
-    if form.validate() and form.q.data:
-        term = fold(form.q.data)
-        if term.isascii() and term.isdigit() and int(term) <= MAX_INT:  # an id INTEGER can hold
-            query = query.where(Group.id == int(term))
-        else:
-            query = query.where(Group.name_folded.contains(term, autoescape=True))
+    query = every_group(form.q.data if form.validate() else "")
     pagination = db.paginate(query, page=query_int("page", 1), per_page=PER_PAGE, error_out=False)
     return render_template("admin/groups.html", form=form, pagination=pagination, **_labels())
 

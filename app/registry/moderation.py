@@ -15,6 +15,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.registry.reports import normalize_facebook_url
 from app.text import fold, slugify
+from app.urls import MAX_INT
 
 SOURCE_REPORT = "report"
 SLUG_ATTEMPTS = 20  # slug collisions in a row before giving up (each needs a concurrent insert)
@@ -41,6 +42,18 @@ def moderation_queue():
     """Confirmed reports waiting for a moderator, oldest first (a Select; run it with scalars)."""
     return (select(Report).where(Report.status == ReportStatus.queued)
             .order_by(Report.confirmed_at, Report.id))
+
+
+def every_group(search: str = ""):
+    """Every group, published or not, newest first; with `search`, those whose name holds it,
+    or the one whose id it is (a Select, as moderation_queue)."""
+    query = select(Group).order_by(Group.id.desc())
+    term = fold(search or "")
+    if not term:
+        return query
+    if term.isascii() and term.isdigit() and int(term) <= MAX_INT:  # an id INTEGER can hold
+        return query.where(Group.id == int(term))
+    return query.where(Group.name_folded.contains(term, autoescape=True))
 
 
 def publish_report(report: Report, moderator_edits: dict | None = None) -> Group:
