@@ -3,7 +3,6 @@ moderation (accounts are in app/admin/accounts.py)."""
 import json
 
 from flask import url_for
-from werkzeug.routing import BuildError
 
 from app.extensions import db
 from app.models import AuditLog, Group, Moderator, ReportStatus
@@ -59,10 +58,7 @@ def report_snapshot(report) -> dict:
 
 def public_group_url(group, lang: str) -> str:
     """The absolute address of a group's public page in `lang` (for mails and the back office)."""
-    try:
-        return url_for("registry.group", slug=group.slug, lang_code=lang, _external=True)
-    except BuildError:  # the registry has no page per group: its index then
-        return url_for("registry.index", lang_code=lang, _external=True)
+    return url_for("registry.group", slug=group.slug, lang_code=lang, _external=True)
 
 
 def publish(report, edits: dict, actor: Actor = "cli"):
