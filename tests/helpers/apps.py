@@ -3,6 +3,7 @@ server (and runs the mail sender after each request), and an app for one `with` 
 from contextlib import contextmanager
 
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from app import create_app
 from app.config import TestConfig
@@ -36,6 +37,25 @@ class BufferedClient(FlaskClient):
         return response
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Jinja's bytecode cache, in memory, shared by every test's app: each new app would
+    otherwise lex, parse and compile every template it renders anew (a quarter of the form
+    fuzzing's time). Jinja checks each template's source against the code it keeps."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 def _fresh_g():
     """Forget what a previous request of the same test left in `g` (locale, user, language)."""
     from flask import g
@@ -59,6 +79,7 @@ def app_on(database_uri: str, tmp_path, overrides: dict):
     }
     app = create_app(make_test_config(database_uri, **settings))
     app.test_client_class = BufferedClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     # The fixture keeps an app context pushed (so tests can use db.session), and Flask reuses it
     # for the test client's requests; give each request a fresh `g`, as production does.
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
