@@ -87,13 +87,8 @@ def account_disable(moderator_id: int):
 @administrators_only
 def account_enable(moderator_id: int):
     """Enable an account again (this also lifts the locks of failed logins)."""
-    moderator = _account_or_404(moderator_id)
-    if not ActionForm().validate():
-        abort(400)
-    accounts.set_active(moderator, True, actor=current_user)
-    db.session.commit()
-    flash(_("%(email)s can log in again.", email=moderator.email), "success")
-    return redirect(url_for("admin.account_list"))
+    return _act(moderator_id, lambda m: accounts.set_active(m, True, actor=current_user),
+                lambda m: _("%(email)s can log in again.", email=m.email))
 
 
 @bp.route("/accounts/<int:moderator_id>/reset-2fa", methods=["POST"])

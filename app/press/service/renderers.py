@@ -33,7 +33,7 @@ def site_url(fallback: str = "") -> str:
     render runs in, which the press view passes: only a local run has no SITE_URL), else
     http://localhost. Set SITE_URL in production: documents are shared by everyone, so they must
     not carry a visitor's Host."""
-    return ((current_app.config.get("SITE_URL") or "") or fallback or "http://localhost").rstrip("/")
+    return (current_app.config.get("SITE_URL") or fallback or "http://localhost").rstrip("/")
 
 
 @contextmanager
